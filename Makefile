@@ -1,0 +1,52 @@
+# Two commands for a fresh machine:
+#   make run    set everything up and start the web app on http://127.0.0.1:7860
+#   make test   set everything up and run the whole test suite (what CI runs)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: run setup test lint unit eval browser clean
+
+run: setup
+	$(BIN)/coach serve
+
+setup: $(STAMP)
+
+# torch first: its CPU wheel lies on this machine's disk; without it pip would
+# pull a multi-GB CUDA build as a dependency of sentence-transformers.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+# Debian's headless Chromium for the end-to-end browser tests
+# (Playwright's own browser download cannot work offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+lint: setup
+	$(BIN)/ruff check coach tests
+	$(BIN)/mypy
+
+unit: setup browser
+	$(BIN)/python -m pytest -q
+
+eval: setup
+	COACH_HOME=$${COACH_HOME:-$$(mktemp -d)} $(BIN)/coach eval run eval/conversations \
+	  --report out/eval --junit out/eval/junit.xml \
+	  --fail-under pass_rate=1.0 --fail-under citation_validity=1.0
+
+test: lint unit eval
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

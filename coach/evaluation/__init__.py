@@ -1,0 +1,1 @@
+"""Offline evaluation: retrieval metrics and scripted conversations."""

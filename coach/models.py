@@ -1,0 +1,205 @@
+"""Plain dataclasses shared by every stage of the pipeline.
+
+Cards come out of `corpus`, passages out of `chunking`, hits out of
+`retrieval`; the dialogue manager turns hits into citations. Nothing here does
+I/O, so every stage can be tested on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Source:
+    """A literature reference of a card."""
+
+    title: str
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    publisher: str | None = None
+    url: str | None = None
+
+    def reference(self) -> str:
+        """Full reference, e.g. 'Kaats, E. & Opheij, W. (2012). Leren ... . url'."""
+        parts = []
+        if self.authors:
+            parts.append(" & ".join(self.authors))
+        if self.year:
+            parts.append(f"({self.year})")
+        head = " ".join(parts)
+        ref = f"{head}. {self.title}" if head else self.title
+        if self.publisher:
+            ref += f". {self.publisher}"
+        if self.url:
+            ref += f". {self.url}"
+        return ref
+
+
+@dataclass(frozen=True)
+class SectionHints:
+    """Extra phrasings for one section, indexed as extra vectors (multi-vector)."""
+
+    questions: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and its text; `start`/`end` are offsets of `text` in `Card.text`."""
+
+    heading: str
+    text: str
+    start: int
+    end: int
+    hints: SectionHints = SectionHints()
+
+
+@dataclass(frozen=True)
+class Card:
+    """A guidance text as structured data.
+
+    `text` is the normalised full text (headings and bodies); every quote the
+    coach shows must occur in it verbatim.
+    """
+
+    id: str
+    title: str
+    language: str
+    origin: str
+    path: str
+    text: str
+    sections: tuple[Section, ...]
+    central_questions: tuple[str, ...] = ()
+    followup_questions: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
+    content_hash: str = ""
+
+    def section(self, heading: str) -> Section | None:
+        """The section with this heading (case-insensitive), if any."""
+        wanted = heading.strip().lower()
+        return next((s for s in self.sections if s.heading.lower() == wanted), None)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrievable chunk: never spans two sections."""
+
+    id: str
+    card_id: str
+    card_title: str
+    section: str
+    text: str
+    start: int  # offset in the card's normalised text
+    end: int
+    language: str
+    sources: tuple[Source, ...] = ()
+
+    def metadata(self) -> dict[str, Any]:
+        """Flat metadata for a vector store (Chroma accepts only scalars)."""
+        return {
+            "passage_id": self.id,
+            "card_id": self.card_id,
+            "card_title": self.card_title,
+            "section": self.section,
+            "start": self.start,
+            "end": self.end,
+            "language": self.language,
+        }
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage returned by retrieval for one query, best first."""
+
+    passage: Passage
+    score: float
+    rank: int
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim quote from a retrieved passage, with where it comes from."""
+
+    passage_id: str
+    card: str
+    title: str
+    section: str
+    quote: str
+    source: str  # full reference(s) of the card, '; '-joined
+    url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Action:
+    """A suggested next action, with why it fits and its grounding."""
+
+    id: str
+    title: str
+    why: str
+    citations: tuple[Citation, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "why": self.why,
+            "citations": [c.to_dict() for c in self.citations],
+        }
+
+
+@dataclass(frozen=True)
+class Ratings:
+    """Balance ratings, 1-5 each; None where not given yet."""
+
+    commitment: int | None = None
+    progress: int | None = None
+    result: int | None = None
+
+    def missing(self) -> tuple[str, ...]:
+        return tuple(k for k in ("commitment", "progress", "result") if getattr(self, k) is None)
+
+    def complete(self) -> bool:
+        return not self.missing()
+
+
+@dataclass
+class CoachTurn:
+    """One reply of the coach, as the CLI's `--json`, the UI and the evaluator see it."""
+
+    session: str
+    turn: int
+    phase: str
+    text: str
+    language: str = "nl"
+    citations: list[Citation] = field(default_factory=list)
+    followups: list[str] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)  # clickable replies
+    retrieved: list[str] = field(default_factory=list)  # passage ids retrieved this turn
+    progress: dict[str, Any] = field(default_factory=dict)  # phase, question i of n, ratings
+    notice: str | None = None  # friendly notice (truncated input, ungrounded turn...)
+    elapsed_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "session": self.session,
+            "turn": self.turn,
+            "phase": self.phase,
+            "text": self.text,
+            "language": self.language,
+            "citations": [c.to_dict() for c in self.citations],
+            "followups": list(self.followups),
+            "actions": [a.to_dict() for a in self.actions],
+            "suggestions": list(self.suggestions),
+            "retrieved": list(self.retrieved),
+            "progress": dict(self.progress),
+            "notice": self.notice,
+            "elapsed_ms": round(self.elapsed_ms, 1),
+        }

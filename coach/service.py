@@ -1,0 +1,286 @@
+"""The library API that the CLI, the web app and the evaluator share.
+
+`build_coach(settings)` is the one place that decides the concrete parts
+(embedding model, index, session store, prompts). `Coach` runs one turn as:
+load state → ask the pure dialogue machine which retrievals it needs → run
+them → step the machine → check grounding → store turn and state in one
+transaction. Retrieval is serialised behind a lock (the embedding engine is
+not guaranteed thread-safe); each session has its own lock so two messages
+to the same session never interleave.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+import time
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from langchain_core.embeddings import Embeddings
+
+from coach.dialogue import machine
+from coach.dialogue.content import DialogueContent, load_content
+from coach.dialogue.state import DialogueState
+from coach.dialogue.summary import summary_markdown
+from coach.errors import ConfigError, InputError
+from coach.grounding import check_citations
+from coach.models import Card, CoachTurn, Hit, Passage
+from coach.sessions import SessionInfo, SessionStore, TurnRecord
+from coach.settings import Settings, load_settings
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Searcher(Protocol):
+    """What the coach needs from retrieval (the hybrid retriever provides it)."""
+
+    def search(self, query: str, k: int = 5) -> list[Hit]: ...
+
+    def cards(self) -> dict[str, Card]: ...
+
+    def passages(self) -> dict[str, Passage]: ...
+
+
+def clean_user_text(text: str | None, limit: int) -> tuple[str, int]:
+    """Make any input safe to process: valid UTF-8, no control characters, at most `limit` chars.
+
+    Returns the cleaned text and the original length (to tell the user about truncation).
+    """
+    raw = "" if text is None else str(text)
+    raw = raw.encode("utf-8", "replace").decode("utf-8", "replace")
+    raw = unicodedata.normalize("NFC", _CONTROL.sub(" ", raw)).strip()
+    return raw[:limit], len(raw)
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A like/dislike on one coach message."""
+
+    turn: int
+    liked: bool | None
+    comment: str | None
+
+
+class Coach:
+    """A coach over one index and one session store."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        searcher: Searcher,
+        store: SessionStore,
+        content: DialogueContent,
+        notice: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.searcher = searcher
+        self.store = store
+        self.content = content
+        self.notice = notice  # e.g. "fell back to another embedding model"
+        self._cards = searcher.cards()
+        self._corpus_texts = {cid: card.text for cid, card in self._cards.items()}
+        self._retrieval_lock = threading.Lock()
+        self._session_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    # -- cards -------------------------------------------------------------
+    @property
+    def cards(self) -> dict[str, Card]:
+        return dict(self._cards)
+
+    def card(self, card_id: str | None) -> Card:
+        """The card with this id (default card when None), or a ConfigError naming the choices."""
+        cid = card_id or self.settings.default_card
+        if cid not in self._cards:
+            if card_id is None and self._cards:
+                cid = next(iter(self._cards))
+            else:
+                raise ConfigError(
+                    f"Unknown card {cid!r}; choose one of: {', '.join(sorted(self._cards))}."
+                )
+        return self._cards[cid]
+
+    # -- retrieval ---------------------------------------------------------
+    def search(self, query: str, k: int | None = None) -> list[Hit]:
+        """Hybrid retrieval, serialised so the embedding engine is used by one thread at a time."""
+        if not query.strip():
+            raise InputError('Empty query — type a question, e.g. "wat is schijnsamenwerking?"')
+        with self._retrieval_lock:
+            return self.searcher.search(query, k=k or self.settings.top_k)
+
+    # -- sessions ----------------------------------------------------------
+    def _lock_for(self, session_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._session_locks.setdefault(session_id, threading.Lock())
+
+    def start_session(self, card_id: str | None = None, language: str = "nl") -> CoachTurn:
+        """Create a session with an unguessable id and return the coach's greeting (turn 0)."""
+        card = self.card(card_id)
+        if language not in ("nl", "en"):
+            language = "nl"
+        session_id = secrets.token_urlsafe(16)
+        state, reply = machine.start(card, self.content, language=language)
+        self.store.create(session_id, card.id, language, state.to_dict())
+        turn = self._to_turn(session_id, 0, reply, 0.0)
+        self.store.record_turn(session_id, 0, None, turn.to_dict(), state.to_dict(), reply.language)
+        return turn
+
+    def reply(self, session_id: str, text: str | None) -> CoachTurn:
+        """Run one user turn and store it; never raises for odd input, only for a missing session."""
+        started = time.perf_counter()
+        with self._lock_for(session_id):
+            state = DialogueState.from_dict(self.store.load_state(session_id))
+            card = self.card(state.card_id)
+            cleaned, original_length = clean_user_text(text, self.settings.max_message_chars)
+            queries = machine.queries_for(state, cleaned, card, self.content)
+            retrieved: dict[str, list[Hit]] = {}
+            for query in queries:
+                retrieved[query.name] = self.search(query.text) if query.text.strip() else []
+            new_state, reply = machine.step(
+                state, cleaned, retrieved, card, self.content, self._corpus_texts
+            )
+            if original_length > len(cleaned):
+                reply.notice = self.content.render(
+                    "notice_truncated", reply.language, limit=len(cleaned), length=original_length
+                )
+            self._enforce_grounding(reply, retrieved)
+            number = self.store.next_turn(session_id)
+            turn = self._to_turn(session_id, number, reply, 0.0)
+            turn.elapsed_ms = (time.perf_counter() - started) * 1000
+            self.store.record_turn(
+                session_id, number, cleaned, turn.to_dict(), new_state.to_dict(), reply.language
+            )
+            return turn
+
+    def _enforce_grounding(self, reply: machine.Reply, retrieved: dict[str, list[Hit]]) -> None:
+        """Last gate before a user sees anything: drop citations that are not grounded."""
+        ids = {hit.passage.id for hits in retrieved.values() for hit in hits}
+        reply.citations = check_citations(reply.citations, ids, self._corpus_texts)
+        kept = []
+        for action in reply.actions:
+            valid = check_citations(list(action.citations), ids, self._corpus_texts)
+            if valid:
+                kept.append(type(action)(action.id, action.title, action.why, tuple(valid)))
+        reply.actions = kept
+
+    def _to_turn(self, session_id: str, number: int, reply: machine.Reply, ms: float) -> CoachTurn:
+        return CoachTurn(
+            session=session_id,
+            turn=number,
+            phase=reply.phase,
+            text=reply.text,
+            language=reply.language,
+            citations=list(reply.citations),
+            followups=list(reply.followups),
+            actions=list(reply.actions),
+            suggestions=list(reply.suggestions),
+            retrieved=list(reply.retrieved),
+            progress=dict(reply.progress),
+            notice=reply.notice,
+            elapsed_ms=ms,
+        )
+
+    def history(self, session_id: str) -> list[TurnRecord]:
+        """Every stored turn of the session (user text and coach reply)."""
+        return self.store.turns(session_id)
+
+    def last_turn(self, session_id: str) -> CoachTurn:
+        """The coach's most recent turn, rebuilt from storage (used when resuming)."""
+        record = self.store.turns(session_id)[-1]
+        return turn_from_dict(record.reply)
+
+    def state(self, session_id: str) -> DialogueState:
+        return DialogueState.from_dict(self.store.load_state(session_id))
+
+    def summary_markdown(self, session_id: str) -> str:
+        """The reflection summary as a Markdown document."""
+        state = self.state(session_id)
+        return summary_markdown(state, self.card(state.card_id), self.content)
+
+    def export_markdown(self, session_id: str) -> str:
+        """Summary plus the full transcript with citations and feedback, for download."""
+        state = self.state(session_id)
+        lang = state.language if state.language in ("nl", "en") else "nl"
+        parts = [self.summary_markdown(session_id), "", f"## {self.content.render('export_transcript', lang)}", ""]
+        for record in self.history(session_id):
+            if record.user_text:
+                parts.append(f"**{self.content.render('export_you', lang)}:** {record.user_text}")
+                parts.append("")
+            parts.append(f"**Coach ({record.phase}):** {record.reply.get('text', '')}")
+            for cite in record.reply.get("citations", []):
+                parts.append(f"> {cite['quote']}  \n> — {cite['title']}, {cite['section']}")
+            if record.feedback_liked is not None or record.feedback_comment:
+                mark = {True: "👍", False: "👎", None: ""}[record.feedback_liked]
+                comment = f" {record.feedback_comment}" if record.feedback_comment else ""
+                parts.append(f"*{self.content.render('export_feedback', lang)}: {mark}{comment}*")
+            parts.append("")
+        return "\n".join(parts).rstrip() + "\n"
+
+    def list_sessions(self) -> list[SessionInfo]:
+        return self.store.list()
+
+    def delete_session(self, session_id: str) -> None:
+        """Delete a session and all its turns and feedback."""
+        with self._lock_for(session_id):
+            self.store.delete(session_id)
+        with self._locks_guard:
+            self._session_locks.pop(session_id, None)
+
+    def rate_turn(self, session_id: str, turn: int, liked: bool | None, comment: str | None = None) -> None:
+        """Store a like/dislike (and optional comment) with one coach turn."""
+        cleaned = clean_user_text(comment, 2000)[0] if comment else None
+        self.store.set_feedback(session_id, turn, liked, cleaned or None)
+
+
+def turn_from_dict(data: dict[str, Any]) -> CoachTurn:
+    """Rebuild a CoachTurn from its stored JSON form."""
+    from coach.models import Action, Citation
+
+    def cites(items: Sequence[dict[str, Any]]) -> list[Citation]:
+        return [Citation(**c) for c in items]
+
+    return CoachTurn(
+        session=data["session"],
+        turn=data["turn"],
+        phase=data["phase"],
+        text=data["text"],
+        language=data.get("language", "nl"),
+        citations=cites(data.get("citations", [])),
+        followups=list(data.get("followups", [])),
+        actions=[
+            Action(a["id"], a["title"], a["why"], tuple(cites(a.get("citations", []))))
+            for a in data.get("actions", [])
+        ],
+        suggestions=list(data.get("suggestions", [])),
+        retrieved=list(data.get("retrieved", [])),
+        progress=dict(data.get("progress", {})),
+        notice=data.get("notice"),
+        elapsed_ms=float(data.get("elapsed_ms", 0.0)),
+    )
+
+
+def build_coach(
+    settings: Settings | None = None,
+    *,
+    embeddings: Embeddings | None = None,
+    ingest_if_missing: bool = False,
+) -> Coach:
+    """Build the coach from settings: the one place that picks concrete parts."""
+    from coach.index import ensure_index
+    from coach.retrieval import build_retriever
+
+    settings = settings or load_settings()
+    content = load_content(settings.prompts_dir)
+    notice = None
+    if ingest_if_missing:
+        report = ensure_index(settings)
+        if report is not None and report.problems:
+            notice = "; ".join(str(p) for p in report.problems)
+    retriever = build_retriever(settings, embeddings=embeddings)
+    notice = getattr(retriever, "notice", None) or notice
+    store = SessionStore(settings.sessions_db)
+    return Coach(settings, retriever, store, content, notice=notice)

@@ -1,0 +1,1 @@
+"""Gradio web app: a thin adapter over the library API."""

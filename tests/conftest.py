@@ -1,0 +1,44 @@
+"""Shared test setup: every test gets its own COACH_HOME and cannot reach the network.
+
+Loopback stays open for the real Gradio server tests; anything else raises, so
+a hidden hub download fails loudly instead of hanging for 70 seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+_LOOPBACK = ("127.", "::1", "localhost", "0.0.0.0")
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: object) -> object:
+    host = address[0] if isinstance(address, tuple) else str(address)
+    if isinstance(host, str) and (host.startswith(_LOOPBACK) or self.family == socket.AF_UNIX):
+        return _real_connect(self, address)  # type: ignore[arg-type]
+    raise OSError(f"tests may not reach the network (tried {address!r})")
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def coach_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point COACH_HOME at a fresh folder and clear other COACH_* settings."""
+    for key in list(os.environ):
+        if key.startswith("COACH_"):
+            monkeypatch.delenv(key, raising=False)
+    home = tmp_path / "coach-home"
+    monkeypatch.setenv("COACH_HOME", str(home))
+    yield home
