@@ -1,0 +1,98 @@
+"""Interruptions: commands, questions to the coach and odd input, in any phase.
+
+Each answers and then re-asks whatever the conversation was waiting for, so
+the next message is read as the answer to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from coach.dialogue.coaching import qa_citations
+from coach.dialogue.flow import conclude, goto_question, on_move_on
+from coach.dialogue.state import DialogueState
+from coach.dialogue.summary import summary_markdown
+from coach.dialogue.turn import Result, Turn
+from coach.models import Ratings
+
+
+def on_command(t: Turn) -> Result:
+    state, command = t.state, t.plan.command
+    total = len(t.card.central_questions)
+    if command == "help":
+        t.say("help")
+        t.say(f"hint_{state.phase}")
+        t.parts += t.pending(state)
+        return t.finish(state)
+    if command == "summary":
+        t.say("summary_so_far")
+        t.parts.append(summary_markdown(state, t.card, t.content))
+        if state.phase != "summary":
+            t.say("continue")
+            t.parts += t.pending(state)
+        return t.finish(state, phase="summary")
+    if command == "restart":
+        fresh = DialogueState(card_id=state.card_id, language=state.language)
+        t.say("restarted")
+        t.say("greeting", title=t.content.card_title(t.card, t.lang))
+        t.say("ask_intake")
+        return t.finish(fresh)
+    if state.phase == "summary":
+        return on_closed(t)
+    if command == "stop":
+        t.say("stopped")
+        state = replace(state, phase="summary", pending_followup=None, ended=True)
+        t.parts.append(summary_markdown(state, t.card, t.content))
+        return t.finish(state)
+    if command == "skip":
+        if state.phase == "actions":
+            return conclude(t, state, ())
+        return on_move_on(t)
+    # back: to the previous central question
+    if state.phase == "intake" or total == 0:
+        t.say("back_unavailable")
+        t.parts += t.pending(state)
+        return t.finish(state)
+    if state.phase == "question":
+        if state.question_index == 0:
+            t.say("back_first")
+            t.parts += t.pending(state)
+            return t.finish(state)
+        target = state.question_index - 1
+    elif state.phase == "followup":
+        target = state.question_index
+    else:
+        target = total - 1
+    t.say("back_to", n=target + 1)
+    state = replace(state, ratings=Ratings(), pattern=None, offered=(), chosen=())
+    return t.finish(goto_question(t, state, target))
+
+
+def on_qa(t: Turn) -> Result:
+    """Answer a question from the cards (1-2 verbatim quotes), then re-ask what was pending."""
+    citations = qa_citations(
+        t.hits("qa"), t.text[:1000], t.content, t.retrieved_ids, t.corpus_texts
+    )
+    if citations:
+        t.say("qa_intro")
+        for citation in citations:
+            t.quote(citation)
+    else:
+        t.say("qa_nothing")
+        t.notice = t.msg("notice_ungrounded")
+    if t.state.phase != "summary":
+        t.say("qa_resume")
+        t.parts += t.pending(t.state)
+    return t.finish(t.state, phase="qa")
+
+
+def on_redirect(t: Turn) -> Result:
+    """Empty, unreadable, hostile or off-topic input: a short friendly redirect, never an error."""
+    t.say(t.plan.redirect or "not_understood")
+    t.parts += t.pending(t.state)
+    return t.finish(t.state)
+
+
+def on_closed(t: Turn) -> Result:
+    t.say("after_summary")
+    return t.finish(t.state)

@@ -1,0 +1,319 @@
+"""Reading what the user typed: commands, questions, ratings, choices, context.
+
+Every function here is pure and total: any string (empty, 100k characters,
+emoji, another script) gives an answer, never an exception. The words it
+recognises come from prompts/commands.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from coach.dialogue.language import STOPWORDS, content_words, stem_keys, words
+from coach.dialogue.schema import RATING_NAMES, CommandsFile, WordLists
+from coach.dialogue.state import IntakeContext
+from coach.models import Ratings
+
+_TOKENS = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_RATING_TOKENS = re.compile(r"\d+|[^\W\d_]+")
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+_KEYBOARD = re.compile(
+    r"asdf|sdfg|dfgh|fghj|ghjk|hjkl|qwer|wert|erty|rtyu|tyui|yuio|uiop|zxcv|xcvb|cvbn|vbnm|(.)\1{3,}"
+)
+_VOWELS = set("aeiouyàáâäèéêëìíîïòóôöùúûü")
+_CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{6,}")
+MAX_QUESTION_WORDS = 40  # longer messages are answers, not questions to the coach
+MAX_QUESTION_WORDS_WHILE_ANSWERING = 12
+MAX_UNLABELLED_TOKENS = 8  # longer messages give ratings only next to a label
+
+
+def normalize(text: str) -> str:
+    """Lower-case words and numbers joined by single spaces (punctuation, '/', emoji dropped)."""
+    return " ".join(_TOKENS.findall(text[:2000].lower().replace("’", "'")))
+
+
+def _phrase_set(lists: WordLists) -> set[str]:
+    return {normalize(w) for w in lists.all()}
+
+
+def is_phrase(text: str, lists: WordLists) -> bool:
+    """True when the whole message is one of the listed words or phrases."""
+    return normalize(text) in _phrase_set(lists)
+
+
+def phrase_in(low_text: str, phrase: str) -> bool:
+    """True when `phrase` occurs in `low_text` as whole words."""
+    return re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", low_text) is not None
+
+
+def match_command(text: str, commands: CommandsFile) -> str | None:
+    """The command a whole message names ("hulp", "/skip", "Terug!"), if any."""
+    norm = normalize(text)
+    if not norm or len(norm) > 60:
+        return None
+    for name, lists in commands.commands.items():
+        if norm in _phrase_set(lists):
+            return name
+    return None
+
+
+def starts_with_phrase(text: str, lists: WordLists, max_words: int = 4) -> bool:
+    """True when a short message starts with one of the phrases ("nee, niet echt")."""
+    norm = normalize(text)
+    if not norm or len(norm.split()) > max_words:
+        return False
+    return any(norm == p or norm.startswith(p + " ") for p in _phrase_set(lists) if p)
+
+
+def is_question(text: str, answering: bool, commands: CommandsFile) -> bool:
+    """Is this a question to the coach rather than an answer?
+
+    A definition request ("wat is ...", "what does ... mean") always is. Otherwise it
+    must end in "?" and start with a question word; while the coach waits for an
+    answer it must also be one short sentence, because answers often contain a
+    question mark ("Is dat zo? Ik denk het niet.").
+    """
+    stripped = text.strip()
+    count = len(stripped.split())
+    if not stripped or count > MAX_QUESTION_WORDS:
+        return False
+    norm = normalize(stripped)
+    if any(norm == p or norm.startswith(p + " ") for p in _phrase_set(commands.definition_starts)):
+        return not answering or count <= MAX_QUESTION_WORDS_WHILE_ANSWERING + 3
+    if not stripped.endswith("?") or not norm:
+        return False
+    if norm.split()[0] not in _phrase_set(commands.question_words):
+        return False
+    if answering:
+        return count <= MAX_QUESTION_WORDS_WHILE_ANSWERING and len(_SENTENCES.split(stripped)) == 1
+    return True
+
+
+def _gibberish_word(word: str) -> bool:
+    low = word.lower()
+    if word.isupper() and len(word) <= 6:  # acronyms: GGD, ZZP
+        return False
+    return (
+        not (set(low) & _VOWELS)
+        or _KEYBOARD.search(low) is not None
+        or _CONSONANT_RUN.search(low) is not None
+    )
+
+
+def odd_input(text: str, commands: CommandsFile) -> str | None:
+    """'empty', 'not_understood' (gibberish, emoji only) or 'hostile'; None for usable text."""
+    if not text.strip():
+        return "empty"
+    found = words(text[:5000])
+    if sum(len(w) for w in found) < 2:
+        return "not_understood"
+    low = text[:5000].lower()
+    tokens = set(normalize(low).split())
+    insult = any(
+        phrase_in(low, w) if " " in w else w.lower() in tokens for w in commands.hostile.insults
+    )
+    if insult and (len(found) <= 3 or any(t.lower() in tokens for t in commands.hostile.targets)):
+        return "hostile"
+    odd = [w for w in found if _gibberish_word(w)]
+    if len(odd) == len(found):
+        return "not_understood"
+    if (
+        len(found) >= 2
+        and len(odd) / len(found) >= 0.6
+        and not any(w.lower() in STOPWORDS for w in found)
+    ):
+        return "not_understood"
+    return None
+
+
+def on_topic(text: str, domain: frozenset[str]) -> bool:
+    """Does the question share a content word (by stem) with the card or the domain words?"""
+    return any(stem_keys(w) & domain for w in content_words(text))
+
+
+# --- ratings ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatingParse:
+    """Ratings read from one message."""
+
+    values: dict[str, int]  # valid ratings found (name -> 1..5)
+    invalid: tuple[str, ...]  # raw values outside 1..5 ("7", "0", "zes")
+
+    @property
+    def understood(self) -> bool:
+        return bool(self.values or self.invalid)
+
+    def merged(self, ratings: Ratings) -> Ratings:
+        """The earlier ratings with this message's values added."""
+        current = {n: getattr(ratings, n) for n in RATING_NAMES}
+        current.update(self.values)
+        return Ratings(**current)
+
+
+def parse_ratings(text: str, ratings: Ratings, commands: CommandsFile) -> RatingParse:
+    """Read "4", "vier", "4/2/3", "commitment 4, voortgang 2", "progress high" and the like.
+
+    Labelled values go to their label; unlabelled ones fill the ratings still
+    missing, in the order commitment, progress, result. In a longer sentence only
+    labelled values count: "twee partijen doen het goed" holds no ratings.
+    """
+    spec = commands.ratings
+    labels = {w.lower(): name for name, ws in spec.labels.items() for w in ws}
+    numbers = {k.lower(): v for k, v in spec.numbers.items()}
+    levels = {k.lower(): v for k, v in spec.levels.items()}
+    intensifiers = {w.lower() for w in spec.intensifiers}
+    tokens = _RATING_TOKENS.findall(text[:2000].lower())
+
+    def value(i: int) -> int | None:
+        tok = tokens[i]
+        if tok.isdigit():
+            return int(tok) if len(tok) <= 3 else 999
+        if tok == "een":  # Dutch article and "one": a number only right after a label, or alone
+            after_label = i > 0 and tokens[i - 1] in labels
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+            alone = len(tokens) == 1
+            if (after_label or alone) and not (nxt.isdigit() or nxt in numbers or nxt in levels):
+                return 1
+            return None
+        if tok in numbers:
+            return numbers[tok]
+        if tok in levels:
+            base = levels[tok]
+            if i > 0 and tokens[i - 1] in intensifiers:
+                return 5 if base > 3 else 1 if base < 3 else base
+            return base
+        return None
+
+    values: dict[str, int] = {}
+    invalid: list[str] = []
+    blocked: set[str] = set()
+    unlabelled: list[tuple[int, str]] = []
+    label: str | None = None
+    for i, tok in enumerate(tokens):
+        if tok in labels:
+            label = labels[tok]
+            continue
+        v = value(i)
+        if v is None:
+            continue
+        if label is not None and label not in values and label not in blocked:
+            if 1 <= v <= 5:
+                values[label] = v
+            else:
+                invalid.append(tok)
+                blocked.add(label)
+            label = None
+        elif len(tokens) <= MAX_UNLABELLED_TOKENS:
+            unlabelled.append((v, tok))
+    slots = [
+        n
+        for n in RATING_NAMES
+        if getattr(ratings, n) is None and n not in values and n not in blocked
+    ]
+    for (v, tok), slot in zip(unlabelled, slots, strict=False):
+        if 1 <= v <= 5:
+            values[slot] = v
+        else:
+            invalid.append(tok)
+    return RatingParse(values, tuple(invalid))
+
+
+def mentions_rating(text: str, commands: CommandsFile) -> bool:
+    """Does the message name a rating ("commitment", "voortgang", "result")?"""
+    labels = {w.lower() for ws in commands.ratings.labels.values() for w in ws}
+    return any(tok in labels for tok in _RATING_TOKENS.findall(text[:2000].lower()))
+
+
+# --- choosing actions ---------------------------------------------------------
+
+
+def parse_choice(text: str, titles: list[str], commands: CommandsFile) -> tuple[int, ...] | None:
+    """0-based indices of the chosen actions; () for none; None when not understood."""
+    norm = normalize(text)
+    tokens = norm.split()
+    numbers = {k.lower(): v for k, v in commands.ratings.numbers.items() if k.lower() != "een"}
+    numbers.update({k.lower(): v for k, v in commands.ordinals.items()})
+    picked = []
+    for tok in tokens[:200]:
+        n = int(tok) if tok.isdigit() and len(tok) <= 3 else numbers.get(tok)
+        if n is not None and 1 <= n <= len(titles) and n - 1 not in picked:
+            picked.append(n - 1)
+    if picked:
+        return tuple(sorted(picked))
+    none_words = _phrase_set(commands.choose_none) | _phrase_set(commands.decline)
+    if norm in none_words or any(t in none_words for t in tokens[:6]):
+        return ()
+    all_words = _phrase_set(commands.choose_all)
+    if norm in all_words or any(t in all_words for t in tokens[:6]):
+        return tuple(range(len(titles)))
+    said = {k for w in content_words(text[:2000]) for k in stem_keys(w)}
+    by_title = [
+        i
+        for i, title in enumerate(titles)
+        if any(stem_keys(w) & said for w in content_words(title))
+    ]
+    return tuple(by_title) if by_title else None
+
+
+# --- intake and reflection ----------------------------------------------------
+
+
+def _is_org_word(low: str, organisations: set[str]) -> bool:
+    return low in organisations or any(len(o) >= 6 and low.endswith(o) for o in organisations)
+
+
+def extract_context(text: str, commands: CommandsFile) -> IntakeContext:
+    """Role, parties (names and organisation words) and theme words from the intake answer."""
+    sample = text[:2000]
+    organisations = {o.lower() for o in commands.organisations}
+    role = None
+    said = [stem_keys(w) for w in words(sample)]
+    for name in ("facilitator", "partner", "other"):
+        role_stems = {k for w in commands.roles.get(name, ()) for k in stem_keys(w)}
+        if any(keys & role_stems for keys in said):
+            role = name
+            break
+    parties: list[str] = []
+    for sentence in _SENTENCES.split(sample):
+        matches = list(re.finditer(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", sentence))
+        group: list[str] = []
+        for i, m in enumerate(matches):
+            word = m.group()
+            low = word.lower()
+            initial = i == 0
+            capital = word[0].isupper() and low not in STOPWORDS
+            acronym = word.isupper() and len(word) >= 2 and low not in STOPWORDS
+            if capital and (not initial or acronym or _is_org_word(low, organisations)):
+                gap = sentence[matches[i - 1].end() : m.start()] if group else ""
+                if group and gap.strip():
+                    parties.append(" ".join(group))
+                    group = []
+                group.append(word)
+                continue
+            if group:
+                parties.append(" ".join(group))
+                group = []
+            if _is_org_word(low, organisations):
+                parties.append(word)
+        if group:
+            parties.append(" ".join(group))
+    unique: list[str] = []
+    for p in parties:
+        if p.lower() not in {u.lower() for u in unique}:
+            unique.append(p)
+    role_words = {w.lower() for ws in commands.roles.values() for w in ws}
+    taken = {w.lower() for p in unique for w in p.split()} | role_words
+    theme = [w for w in content_words(sample) if w.lower() not in taken][:5]
+    return IntakeContext(role=role, parties=tuple(unique[:6]), theme=tuple(theme), text=text[:1000])
+
+
+def reflect_words(text: str, limit: int = 4) -> list[str]:
+    """The user's own key words to mirror: content words, longest first, shown in order."""
+    found = content_words(text[:20000])
+    if len(found) <= limit:
+        return found
+    ranked = sorted(range(len(found)), key=lambda i: (-len(found[i]), i))[:limit]
+    return [found[i] for i in sorted(ranked)]

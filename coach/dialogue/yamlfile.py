@@ -1,0 +1,97 @@
+"""Reading YAML with errors that name the file, the line and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from coach.errors import ConfigError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def yaml_line(node: Any, loc: tuple[Any, ...]) -> int:
+    """1-based line of the deepest YAML node along a pydantic error location."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if match is None:
+                break
+            line = match[0].start_mark.line + 1
+            node = match[1]
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+class LazyNodes:
+    """The YAML node tree, composed only when an error needs a line (composing is slow)."""
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+
+        self._node: Any = None
+
+    def node(self) -> Any:
+        if self._node is None:
+            try:
+                self._node = yaml.compose(self.raw, Loader=_LOADER)
+            except yaml.YAMLError:
+                return None
+        return self._node
+
+
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: Path) -> tuple[Any, LazyNodes]:
+    """Parse a YAML file; returns the data and a lazy node tree, or a ConfigError."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: file missing; restore it from the repository (prompts/ ships with the coach)."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc}); save it as UTF-8 text.") from None
+    try:
+        return yaml.load(raw, Loader=_LOADER), LazyNodes(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(
+            f"{where}: not valid YAML ({exc}); fix the indentation or quoting."
+        ) from None
+
+
+def line_of(lazy: LazyNodes, loc: tuple[Any, ...]) -> int:
+    return yaml_line(lazy.node(), loc)
+
+
+def parse_yaml(model: type[M], path: Path) -> tuple[M, LazyNodes]:
+    """Validate a YAML file against a strict model; errors name file, line and key."""
+    data, lazy = read_yaml(path)
+    try:
+        return model.model_validate(data if data is not None else {}), lazy
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = tuple(error["loc"])
+        key = ".".join(str(p) for p in loc) or "(top level)"
+        if error["type"] == "extra_forbidden":
+            message = (
+                f"unknown key `{key}`; remove it or check the spelling (see prompts/README.md)."
+            )
+        elif error["type"] == "missing":
+            message = f"`{key}` is missing; add it (see prompts/README.md)."
+        else:
+            message = f"`{key}`: {error['msg']}; see prompts/README.md for the format."
+        raise ConfigError(f"{path}:{line_of(lazy, loc)}: {message}") from None

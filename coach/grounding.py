@@ -1,0 +1,137 @@
+"""Quotes and citations that are checked in code, not hoped for.
+
+A quote is always a slice of the retrieved passage's text (1-3 consecutive
+sentences), so it is verbatim by construction; `check_citations` still
+verifies every citation against the corpus and against what was retrieved in
+this turn before anything reaches a user, like instructor's
+`validate_sources`, because a reply can be rebuilt from stored state.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from coach.dialogue.language import stem_keys, stems, words
+from coach.models import Citation, Hit
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+MAX_SENTENCES = 3
+
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences and list lines of `text`, stripped."""
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for match in [*_SENTENCE_END.finditer(text), None]:
+        end = match.start() if match else len(text)
+        piece = text[cursor:end]
+        bullet = _BULLET.match(piece)
+        start = cursor + (bullet.end() if bullet else 0)
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            spans.append((start, end))
+        if match:
+            cursor = match.end()
+    return spans
+
+
+def _score(sentence: str, wanted: frozenset[str]) -> int:
+    """How many distinct query stems the sentence contains."""
+    found: set[str] = set()
+    for word in words(sentence):
+        found |= stem_keys(word) & wanted
+    return len(found)
+
+
+def _trim(text: str, max_chars: int) -> str:
+    """A prefix of `text` of at most max_chars, cut at a word boundary (still verbatim)."""
+    if len(text) <= max_chars:
+        return text
+    cut = text.rfind(" ", 0, max_chars)
+    return text[: cut if cut > 0 else max_chars].rstrip()
+
+
+def quote_from(hit: Hit, query: str, max_chars: int = 400) -> str:
+    """1-3 consecutive sentences of the passage that best match `query`, verbatim.
+
+    A quote never crosses a paragraph break, so it reads as one passage in the
+    chat. The best sentence (most query stems, earliest on a tie) is widened by one
+    neighbour so the quote has context (the previous sentence on a tie, as it
+    usually introduces the point), and by a third sentence only when that one
+    matches the query too.
+    """
+    text = hit.passage.text
+    spans = _segments(text)
+    if not spans:
+        return ""
+    wanted = stems(query)
+    scores = [_score(text[s:e], wanted) for s, e in spans]
+    best = max(range(len(spans)), key=lambda i: (scores[i], -i))
+    lo = hi = best
+
+    def fits(a: int, b: int) -> bool:
+        """Sentences a..b fit the limit and stay within one paragraph or list item."""
+        return (
+            spans[b][1] - spans[a][0] <= max_chars and "\n" not in text[spans[a][1] : spans[b][0]]
+        )
+
+    prev_ok = lo > 0 and fits(lo - 1, hi)
+    next_ok = hi + 1 < len(spans) and fits(lo, hi + 1)
+    if prev_ok and (not next_ok or scores[lo - 1] >= scores[hi + 1]):
+        lo -= 1
+    elif next_ok:
+        hi += 1
+    if hi - lo + 1 < MAX_SENTENCES:
+        if hi + 1 < len(spans) and scores[hi + 1] > 0 and fits(lo, hi + 1):
+            hi += 1
+        elif lo > 0 and scores[lo - 1] > 0 and fits(lo - 1, hi):
+            lo -= 1
+    return _trim(text[spans[lo][0] : spans[hi][1]], max_chars)
+
+
+def quote_score(quote: str, query: str) -> int:
+    """How many distinct stems of `query` the quote contains (0: unrelated)."""
+    return _score(quote, stems(query))
+
+
+def cite(hit: Hit, query: str) -> Citation:
+    """A citation of the hit: its best quote for `query` and the card's full references."""
+    passage = hit.passage
+    return Citation(
+        passage_id=passage.id,
+        card=passage.card_id,
+        title=passage.card_title,
+        section=passage.section,
+        quote=quote_from(hit, query),
+        source="; ".join(s.reference() for s in passage.sources),
+        url=next((s.url for s in passage.sources if s.url), None),
+    )
+
+
+def check_citations(
+    citations: Iterable[Citation], retrieved_ids: set[str], corpus_texts: Mapping[str, str]
+) -> list[Citation]:
+    """Keep citations of passages retrieved this turn whose quote occurs verbatim in the corpus.
+
+    Duplicates (same passage and quote) are dropped too, keeping the first.
+    """
+    kept: list[Citation] = []
+    seen: set[tuple[str, str]] = set()
+    for citation in citations:
+        key = (citation.passage_id, citation.quote)
+        text = corpus_texts.get(citation.card)
+        if (
+            citation.quote.strip()
+            and citation.passage_id in retrieved_ids
+            and text is not None
+            and citation.quote in text
+            and key not in seen
+        ):
+            seen.add(key)
+            kept.append(citation)
+    return kept

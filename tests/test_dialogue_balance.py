@@ -1,0 +1,195 @@
+"""Balance ratings in every form a user types them, the named imbalance, and the actions."""
+
+from __future__ import annotations
+
+import pytest
+from dialogue_fixtures import Conversation, content, corpus_texts, hit, passage, seed_card, talk
+
+from coach.dialogue import machine
+from coach.dialogue.coaching import balance_pattern
+from coach.dialogue.parsing import parse_ratings
+from coach.models import Ratings
+
+INTAKE = "Ik ben partner in een samenwerking van gemeenten."
+
+
+def _balance() -> Conversation:
+    c = talk(INTAKE, "overslaan", "overslaan", "overslaan")
+    assert c.state.phase == "balance"
+    return c
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("commitment 4, voortgang 2, resultaat 3", (4, 2, 3)),
+        ("4 2 3", (4, 2, 3)),
+        ("4/2/3", (4, 2, 3)),
+        ("4,2,3", (4, 2, 3)),
+        ("vier twee drie", (4, 2, 3)),
+        ("commitment four, progress 2, result 3", (4, 2, 3)),
+        ("resultaat 3, commitment 4, voortgang 2", (4, 2, 3)),
+        ("Commitment: hoog, voortgang: laag, resultaat: gemiddeld", (4, 2, 3)),
+        ("commitment zeer hoog, voortgang heel laag, resultaat 3", (5, 1, 3)),
+        ("commitment is een 4, voortgang een 2 en resultaat een 3", (4, 2, 3)),
+    ],
+)
+def test_ratings_are_read_in_many_forms(text: str, expected: tuple[int, int, int]) -> None:
+    parse = parse_ratings(text, Ratings(), content().commands)
+    merged = parse.merged(Ratings())
+    assert (merged.commitment, merged.progress, merged.result) == expected
+    assert parse.invalid == ()
+
+
+def test_a_single_number_fills_the_first_missing_rating() -> None:
+    c = _balance()
+    reply = c.say("4")
+    assert reply.phase == "balance"
+    assert c.state.ratings == Ratings(4, None, None)
+    assert "voortgang" in reply.text and "resultaat" in reply.text and "commitment 4" in reply.text
+
+
+def test_only_missing_ratings_are_asked_again() -> None:
+    c = _balance()
+    reply = c.say("commitment 4, voortgang 2")
+    assert reply.phase == "balance" and c.state.ratings == Ratings(4, 2, None)
+    question = reply.text.split("\n\n")[-1]
+    assert "resultaat" in question and "voortgang" not in question
+    reply = c.say("vier")
+    assert reply.phase == "actions" and c.state.ratings == Ratings(4, 2, 4)
+
+
+@pytest.mark.parametrize("bad", ["7", "0", "6", "veel", "commitment 9", "tien"])
+def test_out_of_range_or_unreadable_ratings_are_asked_again(bad: str) -> None:
+    c = _balance()
+    reply = c.say(bad)
+    assert reply.phase == "balance" and c.state.ratings == Ratings()
+    assert "1 tot 5" in reply.text
+
+
+def test_out_of_range_value_is_named() -> None:
+    c = _balance()
+    reply = c.say("commitment 7, voortgang 2, resultaat 3")
+    assert "7" in reply.text and c.state.ratings == Ratings(None, 2, 3)
+    assert reply.text.split("\n\n")[-1].count("commitment") == 1
+
+
+def test_a_long_sentence_only_gives_ratings_next_to_a_label() -> None:
+    parse = parse_ratings(
+        "Twee partijen doen het goed maar de rest haakt af, vier jaar al",
+        Ratings(),
+        content().commands,
+    )
+    assert not parse.understood
+
+
+def test_completing_ratings_over_several_messages_moves_to_actions() -> None:
+    c = _balance()
+    c.say("4")
+    c.say("2")
+    reply = c.say("3")
+    assert reply.phase == "actions" and c.state.ratings == Ratings(4, 2, 3)
+
+
+@pytest.mark.parametrize(
+    ("ratings", "pattern"),
+    [
+        (Ratings(4, 2, 3), "schijnsamenwerking"),
+        (Ratings(5, 3, 1), "schijnsamenwerking"),
+        (Ratings(2, 4, 4), "weinig-commitment"),
+        (Ratings(3, 4, 2), "mager-resultaat"),
+        (Ratings(3, 2, 3), "voortgang-stokt"),
+        (Ratings(5, 4, 4), "alles-hoog"),
+        (Ratings(3, 3, 3), "middenweg"),
+    ],
+)
+def test_the_imbalance_is_named_from_patterns_in_the_data(ratings: Ratings, pattern: str) -> None:
+    assert balance_pattern(ratings, content()).id == pattern
+
+
+def test_the_balance_reply_names_the_pattern_with_a_citation_from_the_balance_query() -> None:
+    c = _balance()
+    queries = machine.queries_for(c.state, "4 2 3", c.card, content())
+    names = [q.name for q in queries]
+    assert names[0] == "balance" and "schijnsamenwerking" in queries[0].text
+    assert all(n.startswith("action:") for n in names[1:]) and 2 <= len(names) - 1 <= 6
+    reply = c.say("4 2 3")
+    assert "schijnsamenwerking" in reply.text
+    assert reply.citations and reply.citations[0].section == "Commitment"
+
+
+def test_actions_fit_the_ratings() -> None:
+    c = _balance()
+    reply = c.say("5 5 5")
+    ids = [a.id for a in reply.actions]
+    assert "nieuwe-kansen" in ids
+    c = _balance()
+    reply = c.say("1 3 3")
+    assert "commitment-gesprek" in [a.id for a in reply.actions]
+
+
+def test_action_without_groundable_passage_is_dropped_and_the_next_best_fills_in() -> None:
+    c = _balance()
+    card = seed_card()
+    queries = machine.queries_for(c.state, "4 2 3", card, content())
+    commitment = hit(passage(card, "Commitment"))
+    retrieved = {q.name: [commitment] for q in queries}
+    retrieved["action:commitment-gesprek"] = []
+    _, reply = machine.step(c.state, "4 2 3", retrieved, card, content(), corpus_texts(card))
+    ids = [a.id for a in reply.actions]
+    assert "commitment-gesprek" not in ids and len(ids) >= 2
+
+
+def test_no_groundable_actions_says_so_and_still_lets_the_user_finish() -> None:
+    c = _balance()
+    card = seed_card()
+    queries = machine.queries_for(c.state, "4 2 3", card, content())
+    state, reply = machine.step(
+        c.state, "4 2 3", {q.name: [] for q in queries}, card, content(), corpus_texts(card)
+    )
+    assert reply.phase == "actions" and reply.actions == [] and reply.citations == []
+    assert reply.notice and "citaat" in reply.text
+    _, final = machine.step(state, "ok", {}, card, content(), corpus_texts(card))
+    assert final.phase == "summary" and final.ended
+
+
+def test_skipping_the_balance_still_offers_actions_from_what_the_user_said() -> None:
+    c = talk(
+        INTAKE, "We vergaderen veel maar er gebeurt weinig", "verder", "overslaan", "overslaan"
+    )
+    reply = c.say("overslaan")
+    assert reply.phase == "actions" and reply.actions
+    assert "commitment-gesprek" in [a.id for a in reply.actions]
+
+
+def test_action_citations_come_from_their_own_query() -> None:
+    c = _balance()
+    card = seed_card()
+    queries = machine.queries_for(c.state, "4 2 3", card, content())
+    own = {q.name: [hit(passage(card, "Naar passende acties"))] for q in queries}
+    own["action:commitment-gesprek"] = [hit(passage(card, "Commitment"))]
+    own["balance"] = []
+    _, reply = machine.step(c.state, "4 2 3", own, card, content(), corpus_texts(card))
+    gesprek = next(a for a in reply.actions if a.id == "commitment-gesprek")
+    assert gesprek.citations[0].section == "Commitment"
+    assert all(
+        a.citations[0].section == "Naar passende acties" for a in reply.actions if a is not gesprek
+    )
+
+
+def test_ratings_typed_while_choosing_actions_re_rate_the_balance() -> None:
+    c = _balance()
+    c.say("overslaan")
+    assert c.state.phase == "actions" and c.state.ratings == Ratings()
+    reply = c.say("commitment 4, voortgang 2")
+    assert reply.phase == "balance" and c.state.ratings == Ratings(4, 2, None)
+    reply = c.say("3")
+    assert reply.phase == "actions" and "schijnsamenwerking" in reply.text
+
+
+def test_changing_one_rating_while_choosing_names_the_new_balance() -> None:
+    c = _balance()
+    c.say("4 2 3")
+    reply = c.say("commitment 2")
+    assert reply.phase == "actions" and c.state.ratings == Ratings(2, 2, 3)
+    assert c.state.pattern == "weinig-commitment"
