@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from coach.errors import InputError
-from coach.models import CoachTurn
+from coach.models import Citation, CoachTurn
 
 
 def register(commands: Any, eval_commands: Any) -> None:
@@ -52,22 +52,25 @@ def format_turn(turn: CoachTurn, width: int = 88) -> str:
         lines.append(f"[!] {turn.notice}")
     for paragraph in turn.text.split("\n"):
         lines.extend(textwrap.wrap(paragraph, width) or [""])
+    shown = turn.text
     for cite in turn.citations:
-        lines.extend(_format_citation(cite.quote, cite.title, cite.section, cite.source, width))
+        lines.extend(_format_citation(cite, cite.quote in shown, width))
     for number, action in enumerate(turn.actions, start=1):
-        lines.append("")
-        lines.extend(textwrap.wrap(f"{number}. {action.title} — {action.why}", width))
+        if action.title not in shown:
+            lines.append("")
+            lines.extend(textwrap.wrap(f"{number}. {action.title} — {action.why}", width))
         for cite in action.citations:
-            lines.extend(_format_citation(cite.quote, cite.title, cite.section, cite.source, width))
+            lines.extend(_format_citation(cite, cite.quote in shown, width))
     if turn.suggestions:
         lines.append("")
         lines.append("  » " + "  |  ".join(turn.suggestions))
     return "\n".join(lines)
 
 
-def _format_citation(quote: str, title: str, section: str, source: str, width: int) -> list[str]:
-    wrapped = textwrap.wrap(f"“{quote}”", width - 4)
-    return ["", *("    " + w for w in wrapped), f"    — {title} › {section}", f"      {source}"]
+def _format_citation(cite: Citation, quoted_in_text: bool, width: int) -> list[str]:
+    """Source lines for a citation; the quote itself only when the message does not show it."""
+    quote = [] if quoted_in_text else ["    " + w for w in textwrap.wrap(f"“{cite.quote}”", width - 4)]
+    return ["", *quote, f"    — {cite.title} › {cite.section}", f"      {cite.source}"]
 
 
 def _user_lines(args: argparse.Namespace, stdin: TextIO) -> Iterator[str]:
