@@ -75,6 +75,7 @@ class Card:
     followup_questions: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
     content_hash: str = ""
+    summary: str = ""  # one sentence from the front matter, if any
 
     def section(self, heading: str) -> Section | None:
         """The section with this heading (case-insensitive), if any."""

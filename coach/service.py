@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from langchain_core.embeddings import Embeddings
 
-from coach.dialogue import machine
+import coach.dialogue.machine as machine
 from coach.dialogue.content import DialogueContent, load_content
 from coach.dialogue.state import DialogueState
 from coach.dialogue.summary import summary_markdown
@@ -130,7 +130,7 @@ class Coach:
         return turn
 
     def reply(self, session_id: str, text: str | None) -> CoachTurn:
-        """Run one user turn and store it; never raises for odd input, only for a missing session."""
+        """Run one user turn and store it; odd input never raises, only a missing session does."""
         started = time.perf_counter()
         with self._lock_for(session_id):
             state = DialogueState.from_dict(self.store.load_state(session_id))
@@ -205,7 +205,12 @@ class Coach:
         """Summary plus the full transcript with citations and feedback, for download."""
         state = self.state(session_id)
         lang = state.language if state.language in ("nl", "en") else "nl"
-        parts = [self.summary_markdown(session_id), "", f"## {self.content.render('export_transcript', lang)}", ""]
+        parts = [
+            self.summary_markdown(session_id),
+            "",
+            f"## {self.content.render('export_transcript', lang)}",
+            "",
+        ]
         for record in self.history(session_id):
             if record.user_text:
                 parts.append(f"**{self.content.render('export_you', lang)}:** {record.user_text}")
@@ -230,7 +235,9 @@ class Coach:
         with self._locks_guard:
             self._session_locks.pop(session_id, None)
 
-    def rate_turn(self, session_id: str, turn: int, liked: bool | None, comment: str | None = None) -> None:
+    def rate_turn(
+        self, session_id: str, turn: int, liked: bool | None, comment: str | None = None
+    ) -> None:
         """Store a like/dislike (and optional comment) with one coach turn."""
         cleaned = clean_user_text(comment, 2000)[0] if comment else None
         self.store.set_feedback(session_id, turn, liked, cleaned or None)

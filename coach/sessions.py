@@ -122,7 +122,8 @@ class SessionStore:
     def _migrate(self) -> None:
         with self._tx() as db:
             db.execute(
-                "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS _migrations"
+                " (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
             )
             done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
             for name, func in MIGRATIONS:

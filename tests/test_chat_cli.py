@@ -118,7 +118,10 @@ def test_a_question_midway_is_answered_with_citations_and_the_flow_resumes(
     assert any("normenkader" in c["quote"].lower() for c in qa["citations"])
     before = turns[3]["progress"]["question_index"]
     assert qa["progress"]["question_index"] == before
-    assert turns[5]["phase"] in {"question", "followup"}  # the next line answers the pending question
+    assert turns[5]["phase"] in {
+        "question",
+        "followup",
+    }  # the next line answers the pending question
 
 
 def test_killing_the_process_mid_session_and_resuming_loses_no_turn(real_index_home: Path) -> None:

@@ -120,7 +120,9 @@ def test_a_huge_message_is_truncated_with_a_notice_and_still_answered(tmp_path: 
     assert stored is not None and len(stored) == 4000
 
 
-@pytest.mark.parametrize("garbled", ["", "   ", "\x00\x01\x02", "\udcff\udcfe", "🙂🙂🙂", "asdfghjkl"])
+@pytest.mark.parametrize(
+    "garbled", ["", "   ", "\x00\x01\x02", "\udcff\udcfe", "🙂🙂🙂", "asdfghjkl"]
+)
 def test_empty_or_garbled_input_gets_a_friendly_reply_and_loses_nothing(
     tmp_path: Path, garbled: str
 ) -> None:
@@ -149,8 +151,18 @@ def test_an_ungrounded_citation_never_reaches_the_user(tmp_path: Path) -> None:
 
     forged = Citation("nope", "blijf-balanceren", "T", "S", "verzonnen citaat", "src")
     real = turn.citations[0]
-    reply = Reply(phase="question", text="", language="nl", citations=[forged, real],
-                  followups=[], actions=[], suggestions=[], progress={}, notice=None, retrieved=[])
+    reply = Reply(
+        phase="question",
+        text="",
+        language="nl",
+        citations=[forged, real],
+        followups=[],
+        actions=[],
+        suggestions=[],
+        progress={},
+        notice=None,
+        retrieved=[],
+    )
     hits = {"insight": [Hit(coach.searcher.passages()[real.passage_id], 1.0, 1)]}
     coach._enforce_grounding(reply, hits)
     assert reply.citations == [real]

@@ -12,12 +12,24 @@ from coach.sessions import MIGRATIONS, SessionStore
 
 
 def _reply(phase: str, turn: int, retrieved: list[str] | None = None) -> dict:
-    cite = {"passage_id": "p1", "card": "c", "title": "T", "section": "S", "quote": "q",
-            "source": "src", "url": None}
-    return {"session": "s", "turn": turn, "phase": phase, "text": f"reply {turn}",
-            "citations": [cite], "actions": [{"id": "a", "title": "A", "why": "w",
-                                              "citations": [cite]}],
-            "retrieved": retrieved or ["p1"]}
+    cite = {
+        "passage_id": "p1",
+        "card": "c",
+        "title": "T",
+        "section": "S",
+        "quote": "q",
+        "source": "src",
+        "url": None,
+    }
+    return {
+        "session": "s",
+        "turn": turn,
+        "phase": phase,
+        "text": f"reply {turn}",
+        "citations": [cite],
+        "actions": [{"id": "a", "title": "A", "why": "w", "citations": [cite]}],
+        "retrieved": retrieved or ["p1"],
+    }
 
 
 def test_all_named_migrations_are_applied_once_in_order(tmp_path: Path) -> None:
@@ -31,7 +43,9 @@ def test_turns_keep_phase_retrieved_ids_and_citations(tmp_path: Path) -> None:
     store = SessionStore(tmp_path / "s.sqlite3")
     store.create("s1", "card", "nl", {"phase": "intake"})
     store.record_turn("s1", 0, None, _reply("intake", 0), {"phase": "intake"}, "nl")
-    store.record_turn("s1", 1, "hallo", _reply("question", 1, ["p1", "p2"]), {"phase": "question"}, "nl")
+    store.record_turn(
+        "s1", 1, "hallo", _reply("question", 1, ["p1", "p2"]), {"phase": "question"}, "nl"
+    )
     turns = store.turns("s1")
     assert [t.phase for t in turns] == ["intake", "question"]
     assert turns[1].user_text == "hallo"

@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
         "grounded in guidance texts. Everything stays on this machine.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    eval_parser = commands.add_parser("eval", help="quality checks: retrieval and scripted conversations")
+    eval_parser = commands.add_parser(
+        "eval", help="quality checks: retrieval and scripted conversations"
+    )
     eval_commands = eval_parser.add_subparsers(dest="eval_command", metavar="EVAL")
     eval_parser.set_defaults(func=lambda args: _missing(eval_parser))
     for name in COMMAND_MODULES:

@@ -69,7 +69,9 @@ def format_turn(turn: CoachTurn, width: int = 88) -> str:
 
 def _format_citation(cite: Citation, quoted_in_text: bool, width: int) -> list[str]:
     """Source lines for a citation; the quote itself only when the message does not show it."""
-    quote = [] if quoted_in_text else ["    " + w for w in textwrap.wrap(f"“{cite.quote}”", width - 4)]
+    quote = (
+        [] if quoted_in_text else ["    " + w for w in textwrap.wrap(f"“{cite.quote}”", width - 4)]
+    )
     return ["", *quote, f"    — {cite.title} › {cite.section}", f"      {cite.source}"]
 
 
@@ -124,7 +126,10 @@ def run_chat(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     if not args.json:
-        print(f"\nSessie / session: {session_id}  (coach chat --session {session_id})", file=sys.stderr)
+        print(
+            f"\nSessie / session: {session_id}  (coach chat --session {session_id})",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -153,7 +158,9 @@ def run_sessions_list(args: argparse.Namespace) -> int:
     if not sessions:
         print("No sessions yet — start one with `coach chat`.")
     for s in sessions:
-        print(f"{s.id}  {s.updated_at}  {s.card_id:<24} {s.phase:<9} {s.turns:>3} turns  {s.preview}")
+        print(
+            f"{s.id}  {s.updated_at}  {s.card_id:<24} {s.phase:<9} {s.turns:>3} turns  {s.preview}"
+        )
     return 0
 
 
