@@ -284,7 +284,7 @@ def build_coach(
     content = load_content(settings.prompts_dir)
     notice = None
     if ingest_if_missing:
-        report = ensure_index(settings)
+        report = ensure_index(settings, embeddings)
         if report is not None and report.problems:
             notice = "; ".join(str(p) for p in report.problems)
     retriever = build_retriever(settings, embeddings=embeddings)
