@@ -57,8 +57,14 @@ MAX_QUERY_CHARS = 1000  # retrieval queries built from user text are cut here
 
 
 @lru_cache(maxsize=32)
-def _card_stems(text: str) -> frozenset[str]:
+def _stems_cached(text: str) -> frozenset[str]:
     return stems(text)
+
+
+def _card_stems(card: Card) -> frozenset[str]:
+    """The card's vocabulary, including its hints: how users phrase what the card answers."""
+    hints = " ".join(h for s in card.sections for h in (*s.hints.questions, *s.hints.keywords))
+    return _stems_cached(f"{card.text}\n{hints}")
 
 
 def _actions_plan(
@@ -74,6 +80,18 @@ def _actions_plan(
     return Plan("to_actions", ratings=parse, queries=tuple(queries))
 
 
+def query_text(text: str) -> str:
+    """User text cut for retrieval: a long answer keeps its opening and its end.
+
+    People often state the problem last ("... and now the insurer pulls out"),
+    so the tail matters as much as the head.
+    """
+    if len(text) <= MAX_QUERY_CHARS:
+        return text
+    half = MAX_QUERY_CHARS // 2
+    return f"{text[:half]} … {text[-half:]}"
+
+
 def insight_query(state: DialogueState, text: str, card: Card) -> str:
     """User answer + the question it answers (in the card's language, as the corpus is)."""
     if state.phase == "followup" and state.pending_followup is not None:
@@ -82,7 +100,7 @@ def insight_query(state: DialogueState, text: str, card: Card) -> str:
         question = card.central_questions[state.question_index]
     else:
         question = ""
-    return f"{text[:MAX_QUERY_CHARS]} {question}".strip()
+    return f"{query_text(text)} {question}".strip()
 
 
 def plan_turn(state: DialogueState, text: str, card: Card, content: DialogueContent) -> Plan:
@@ -96,8 +114,8 @@ def plan_turn(state: DialogueState, text: str, card: Card, content: DialogueCont
             return _actions_plan(state, state.ratings, None, content)
         return Plan("command", command=command)
     if is_question(text, state.phase in ANSWERING, cmds):
-        if on_topic(text, content.domain_stems | _card_stems(card.text)):
-            return Plan("qa", queries=(Query("qa", text[:MAX_QUERY_CHARS]),))
+        if on_topic(text, content.domain_stems | _card_stems(card)):
+            return Plan("qa", queries=(Query("qa", query_text(text)),))
         return Plan("redirect", redirect="offtopic")
     odd = odd_input(text, cmds)
     if state.phase == "summary":
