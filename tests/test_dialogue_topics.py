@@ -36,9 +36,14 @@ def test_a_question_about_something_else_entirely_is_redirected() -> None:
     assert machine.queries_for(_asking(), "What is the capital of Peru?", card, content()) == []
 
 
-def test_a_long_answer_searches_with_its_opening_and_its_end() -> None:
-    text = "We werken al jaren samen. " * 200 + "Nu trekt de zorgverzekeraar zich terug."
-    query = machine.insight_query(_asking(), text, seed_card())
-    assert "zorgverzekeraar zich terug" in query
-    assert query.startswith("We werken al jaren samen.")
-    assert len(query) < 1300
+def test_a_focused_answer_is_searched_on_its_own() -> None:
+    text = "Door de nieuwe wet moeten we de taken tussen gemeenten opnieuw verdelen."
+    assert machine.insight_query(_asking(), text, seed_card()) == text
+
+
+def test_a_short_or_very_long_answer_is_searched_together_with_the_question() -> None:
+    question = seed_card().central_questions[0]
+    assert machine.insight_query(_asking(), "ja, wel", seed_card()).endswith(question)
+    long_text = "We werken al jaren samen met veel partners. " * 100
+    query = machine.insight_query(_asking(), long_text, seed_card())
+    assert query.endswith(question) and len(query) < 1200

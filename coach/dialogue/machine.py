@@ -21,7 +21,7 @@ from functools import lru_cache
 from coach.dialogue import flow, interrupts
 from coach.dialogue.coaching import balance_pattern, rank_actions
 from coach.dialogue.content import DialogueContent
-from coach.dialogue.language import resolve_language, stems
+from coach.dialogue.language import content_words, resolve_language, stems
 from coach.dialogue.parsing import (
     RatingParse,
     is_phrase,
@@ -54,6 +54,7 @@ HANDLERS: dict[str, Callable[[Turn], Result]] = {
     "closed": interrupts.on_closed,
 }
 MAX_QUERY_CHARS = 1000  # retrieval queries built from user text are cut here
+SUBSTANTIVE_ANSWER_WORDS = 6  # content words from which an answer is searched on its own
 
 
 @lru_cache(maxsize=32)
@@ -81,19 +82,21 @@ def _actions_plan(
 
 
 def query_text(text: str) -> str:
-    """User text cut for retrieval: a long answer keeps its opening and its end.
-
-    People often state the problem last ("... and now the insurer pulls out"),
-    so the tail matters as much as the head.
-    """
-    if len(text) <= MAX_QUERY_CHARS:
-        return text
-    half = MAX_QUERY_CHARS // 2
-    return f"{text[:half]} … {text[-half:]}"
+    """User text cut for retrieval (the embedding model reads ~512 tokens anyway)."""
+    return text[:MAX_QUERY_CHARS]
 
 
 def insight_query(state: DialogueState, text: str, card: Card) -> str:
-    """User answer + the question it answers (in the card's language, as the corpus is)."""
+    """User answer + the question it answers (in the card's language, as the corpus is).
+
+    A focused answer is searched on its own: with the question appended, the
+    card's own question list and passages that echo the question's words
+    ("nieuwe spelers") outrank the passage about what the user described
+    ("een nieuwe wet"). Short answers ("ja, eigenlijk wel") mean nothing
+    without the question, and long, rambling ones need it to stay on topic.
+    """
+    if SUBSTANTIVE_ANSWER_WORDS <= len(content_words(text)) and len(text) <= MAX_QUERY_CHARS:
+        return text
     if state.phase == "followup" and state.pending_followup is not None:
         question = card.followup_questions[state.pending_followup]
     elif 0 <= state.question_index < len(card.central_questions):
