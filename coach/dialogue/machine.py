@@ -95,7 +95,7 @@ def insight_query(state: DialogueState, text: str, card: Card) -> str:
     ("een nieuwe wet"). Short answers ("ja, eigenlijk wel") mean nothing
     without the question, and long, rambling ones need it to stay on topic.
     """
-    if SUBSTANTIVE_ANSWER_WORDS <= len(content_words(text)) and len(text) <= MAX_QUERY_CHARS:
+    if len(content_words(text)) >= SUBSTANTIVE_ANSWER_WORDS and len(text) <= MAX_QUERY_CHARS:
         return text
     if state.phase == "followup" and state.pending_followup is not None:
         question = card.followup_questions[state.pending_followup]
