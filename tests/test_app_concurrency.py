@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,8 +40,8 @@ TOKENS = [
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    yield from served_app(tmp_path_factory)
+def served(tmp_path_factory: pytest.TempPathFactory, real_index_home: Path) -> Iterator[Served]:
+    yield from served_app(tmp_path_factory, real_index_home)
 
 
 def _session(url: str, token: str, start: threading.Barrier) -> dict[str, Any]:

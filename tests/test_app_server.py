@@ -18,7 +18,6 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -43,18 +42,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@cache
-def _built_index(root: Path) -> Path:
-    """Ingest the built-in corpus once per test session into `root` (the slow part)."""
-    from coach.index import ingest
-    from coach.settings import load_settings
-
-    home = root / "coach-home"
-    ingest(load_settings(env={"COACH_HOME": str(home)}))
-    return home
-
-
-def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served_app(
+    tmp_path_factory: pytest.TempPathFactory, index_home: Path
+) -> Iterator[Served]:
     """Start create_app(coach) on a free port over the shared index; close it afterwards."""
     import shutil
 
@@ -62,7 +52,6 @@ def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     from coach.settings import load_settings
     from coach.ui.app import create_app, launch_options
 
-    index_home = _built_index(tmp_path_factory.getbasetemp())
     home = tmp_path_factory.mktemp("served")  # own sessions database per module
     shutil.copytree(index_home / "index", home / "index")
     coach = build_coach(load_settings(env={"COACH_HOME": str(home)}))
@@ -82,8 +71,8 @@ def served_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    yield from served_app(tmp_path_factory)
+def served(tmp_path_factory: pytest.TempPathFactory, real_index_home: Path) -> Iterator[Served]:
+    yield from served_app(tmp_path_factory, real_index_home)
 
 
 def client(url: str) -> Any:
@@ -255,6 +244,10 @@ def _serve_until_first_reply(home: Path, timeout: float = 600) -> tuple[float, f
         proc.wait(timeout=30)
 
 
+@pytest.mark.skipif(
+    os.environ.get("COACH_BENCH") != "1",
+    reason="a measurement, not a check: run with COACH_BENCH=1 -s to print the figures",
+)
 def test_measure_serve_startup_and_turn_times(served: Served, tmp_path: Path) -> None:
     """Print (not assert) start-up and per-turn times on this machine."""
     import shutil

@@ -41,8 +41,8 @@ if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    yield from served_app(tmp_path_factory)
+def served(tmp_path_factory: pytest.TempPathFactory, real_index_home: Path) -> Iterator[Served]:
+    yield from served_app(tmp_path_factory, real_index_home)
 
 
 @pytest.fixture(scope="module")

@@ -99,8 +99,13 @@ def test_the_readme_documents_every_expectation_key() -> None:
 
 
 @pytest.fixture(scope="session")
-def real_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("eval-coach-home")
+def real_home(tmp_path_factory: pytest.TempPathFactory, real_index_home: Path) -> Path:
+    """A fresh COACH_HOME (own sessions and reports) over a copy of the shared real index."""
+    import shutil
+
+    home = tmp_path_factory.mktemp("eval-coach-home")
+    shutil.copytree(real_index_home / "index", home / "index")
+    return home
 
 
 @pytest.fixture(scope="session")
