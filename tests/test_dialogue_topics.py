@@ -47,3 +47,17 @@ def test_a_short_or_very_long_answer_is_searched_together_with_the_question() ->
     long_text = "We werken al jaren samen met veel partners. " * 100
     query = machine.insight_query(_asking(), long_text, seed_card())
     assert query.endswith(question) and len(query) < 1200
+
+
+def test_an_insight_never_quotes_the_follow_up_asked_in_the_same_reply() -> None:
+    from tests.dialogue_fixtures import talk
+
+    conversation = talk(
+        "Ik ben partner.",
+        "We hebben het nooit over stoppen gehad, terwijl het resultaat te mager is.",
+    )
+    reply = conversation.reply
+    assert reply.followups, "a follow-up about stopping is expected here"
+    for followup in reply.followups:
+        core = followup.rstrip("?").casefold()
+        assert all(core not in c.quote.casefold() for c in reply.citations)

@@ -66,7 +66,9 @@ def _record(state: DialogueState, answer: Answer) -> DialogueState:
     return replace(state, answers=(*kept, answer))
 
 
-def _reflect_and_ground(t: Turn, answer: str, question: str, followup: bool) -> None:
+def _reflect_and_ground(
+    t: Turn, answer: str, question: str, followup: bool, next_question: str | None = None
+) -> None:
     """Mirror the user's own key words, then offer one grounded insight.
 
     After a follow-up the insight is only shown when it is new to the session:
@@ -78,7 +80,9 @@ def _reflect_and_ground(t: Turn, answer: str, question: str, followup: bool) -> 
     else:
         t.say("reflect_plain")
     query = answer if mirrored else f"{answer} {question}"
-    citation = t.ground("insight", query[:4000], session_avoid=True, skip_texts=[question])
+    # Never quote the question just answered, nor the follow-up about to be asked.
+    skip = [question] if next_question is None else [question, next_question]
+    citation = t.ground("insight", query[:4000], session_avoid=True, skip_texts=skip)
     if (
         citation is not None
         and followup
@@ -88,9 +92,8 @@ def _reflect_and_ground(t: Turn, answer: str, question: str, followup: bool) -> 
     t.quote(citation)
 
 
-def _followup_or_advance(t: Turn, state: DialogueState, answer: str, force: bool) -> DialogueState:
-    central = t.card.central_questions[state.question_index]
-    choice = pick_followup(state, t.card, t.content, answer, central, force)
+def _followup_or_advance(t: Turn, state: DialogueState, choice: int | None) -> DialogueState:
+    """Ask the chosen follow-up, or go on to the next central question."""
     if choice is None:
         return _advance(t, state)
     t.parts.append(t.ask_followup(choice))
@@ -119,15 +122,26 @@ def on_answer(t: Turn) -> Result:
         return t.finish(_begin_questions(t, state))
     if state.phase == "question":
         state = _record(state, Answer(state.question_index, None, text))
-        _reflect_and_ground(t, text, t.card.central_questions[state.question_index], followup=False)
         state = replace(state, followups_here=0)
-        return t.finish(_followup_or_advance(t, state, text, force=not state.followups_asked))
+        central = t.card.central_questions[state.question_index]
+        choice = pick_followup(
+            state, t.card, t.content, text, central, force=not state.followups_asked
+        )
+        _reflect_and_ground(t, text, central, followup=False, next_question=_text_of(t, choice))
+        return t.finish(_followup_or_advance(t, state, choice))
     pending = state.pending_followup
     assert pending is not None  # phase "followup" always has one
     state = _record(state, Answer(state.question_index, pending, text))
     question = t.card.followup_questions[pending]
-    _reflect_and_ground(t, text, question, followup=True)
-    return t.finish(_followup_or_advance(t, state, text, force=False))
+    central = t.card.central_questions[state.question_index]
+    choice = pick_followup(state, t.card, t.content, text, central, force=False)
+    _reflect_and_ground(t, text, question, followup=True, next_question=_text_of(t, choice))
+    return t.finish(_followup_or_advance(t, state, choice))
+
+
+def _text_of(t: Turn, followup: int | None) -> str | None:
+    """The card's text of a follow-up (what a quote must not repeat)."""
+    return None if followup is None else t.card.followup_questions[followup]
 
 
 def on_move_on(t: Turn) -> Result:
