@@ -8,154 +8,42 @@ quote is checked to occur word for word in its card (quotes that don't are
 dropped, as in the dialogue). Time is split by weights with per-block minimums
 and rounded to 5 minutes, and the rounding remainder goes to the question
 blocks, so the agenda always adds up to exactly the requested duration.
+
+This module holds the plan's data model and the agenda builder (`make_plan`);
+`plan_library` reads the data file, `plan_readings` finds the grounded quotes
+and `plan_render` writes the plan as Markdown.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
-
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from typing import Any
 
 from coach.errors import ConfigError, InputError
-from coach.models import Card, Citation, Hit
+from coach.models import Card, Citation
+from coach.plan_library import (
+    BlockTemplate,
+    PlanLibrary,
+    english_questions,
+    load_library,
+)
+from coach.plan_readings import best_quote, grounded_readings, word_set
+from coach.plan_render import plan_markdown
 from coach.settings import PROMPTS_DIR
 
-Lang = Literal["nl", "en"]
-_WORD = re.compile(r"[\wÀ-ÿ]+", re.UNICODE)
-_SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+|$)")
-_STOP = {
-    "de",
-    "het",
-    "een",
-    "en",
-    "van",
-    "in",
-    "op",
-    "te",
-    "is",
-    "dat",
-    "die",
-    "er",
-    "we",
-    "je",
-    "met",
-    "voor",
-    "aan",
-    "zijn",
-    "niet",
-    "ook",
-    "als",
-    "of",
-    "wat",
-    "hoe",
-    "bij",
-    "om",
-    "the",
-    "a",
-    "an",
-    "and",
-    "to",
-    "are",
-    "our",
-    "on",
-    "for",
-    "with",
-    "how",
-}
+__all__ = [
+    "AgendaBlock",
+    "Exercise",
+    "SessionPlan",
+    "best_quote",
+    "load_library",
+    "make_plan",
+    "plan_markdown",
+]
 
 
-# -- the data file, validated strictly --------------------------------------------------------
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Text(_Strict):
-    nl: str
-    en: str
-
-    def get(self, lang: str) -> str:
-        return self.en if lang == "en" else self.nl
-
-
-class BlockTemplate(_Strict):
-    id: str
-    weight: float
-    min_minutes: int
-    title: _Text
-    purpose: _Text
-    exercises: list[str]
-    repeat: Literal["central_questions"] | None = None
-    min_session: int = 0
-
-
-class ExerciseSpec(_Strict):
-    minutes: int
-    group: tuple[int, int]
-    keywords: list[str]
-    cards: list[str]
-    name: _Text
-    how: _Text
-
-
-class _Limits(_Strict):
-    min_minutes: int
-    max_minutes: int
-    min_group: int
-    max_group: int
-    max_question_blocks: int
-    large_group: int
-    readings: int
-
-
-class PlanLibrary(_Strict):
-    """Contents of prompts/plan.yaml."""
-
-    agenda: list[BlockTemplate]
-    exercises: dict[str, ExerciseSpec]
-    text: dict[Lang, dict[str, str]]
-    limits: _Limits
-
-    def render(self, key: str, lang: str, **values: Any) -> str:
-        """A plan sentence, placeholders filled; a missing value is an error, not a blank."""
-        template = self.text["en" if lang == "en" else "nl"][key]
-        try:
-            return template.format_map(values)
-        except KeyError as exc:
-            raise ConfigError(f"prompts/plan.yaml: text `{key}` needs a value for {exc}.") from None
-
-
-@lru_cache(maxsize=8)
-def load_library(prompts_dir: Path = PROMPTS_DIR) -> PlanLibrary:
-    """Read and validate plan.yaml; errors name the file and the offending key."""
-    path = Path(prompts_dir) / "plan.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        library = PlanLibrary.model_validate(data)
-    except FileNotFoundError:
-        raise ConfigError(f"{path} is missing; restore it from the repository.") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc}).") from None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path}: `{where}`: {first['msg']}.") from None
-    keys = set(library.text["nl"])
-    if keys != set(library.text["en"]):
-        raise ConfigError(f"{path}: `text.nl` and `text.en` must have the same keys.")
-    for block in library.agenda:
-        for name in block.exercises:
-            if name not in library.exercises:
-                raise ConfigError(f"{path}: block `{block.id}` names unknown exercise `{name}`.")
-    return library
-
-
-# -- the plan ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Exercise:
     """A chosen exercise for one block."""
@@ -208,15 +96,11 @@ class SessionPlan:
         return plan_markdown(self)
 
 
-def _words(text: str) -> set[str]:
-    return {w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in _STOP}
-
-
 def _overlap(text_words: set[str], keywords: Iterable[str]) -> int:
     """How many keywords (single or multi-word) the text mentions."""
     score = 0
     for keyword in keywords:
-        parts = _words(keyword)
+        parts = word_set(keyword)
         if parts and parts <= text_words:
             score += 1
     return score
@@ -229,26 +113,6 @@ def _card_lookup(source: Any) -> Mapping[str, Card]:
     if not isinstance(cards, Mapping):
         raise ConfigError("make_plan needs a Coach or a searcher that knows its cards.")
     return cards
-
-
-def _english_questions(prompts_dir: Path) -> dict[str, str]:
-    """Dutch → English renderings from question_bank.yaml, when that file has them."""
-    path = Path(prompts_dir) / "question_bank.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return {}
-    mapping: dict[str, str] = {}
-    if not isinstance(data, dict):
-        return mapping
-    for entry in data.values():
-        if not isinstance(entry, dict):
-            continue
-        for kind in ("central", "followups"):
-            for item in entry.get(kind) or []:
-                if isinstance(item, dict) and item.get("nl") and item.get("en"):
-                    mapping[str(item["nl"])] = str(item["en"])
-    return mapping
 
 
 def _pick_questions(cards: Sequence[Card], limit: int) -> list[tuple[Card, str]]:
@@ -332,96 +196,14 @@ def _followups_for(
     card: Card, question: str, context_words: set[str], taken: set[str]
 ) -> tuple[str, ...]:
     """Two follow-up questions of the card that fit the question and context best."""
-    target = _words(question) | context_words
+    target = word_set(question) | context_words
     ranked = sorted(
         (q for q in card.followup_questions if q not in taken),
-        key=lambda q: -len(_words(q) & target),
+        key=lambda q: -len(word_set(q) & target),
     )
     chosen = tuple(ranked[:2])
     taken.update(chosen)
     return chosen
-
-
-def best_quote(
-    passage_text: str, card_text: str, query_words: set[str], limit: int = 320
-) -> str | None:
-    """One or two consecutive passage sentences that best match the query, verbatim in the card."""
-    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(passage_text) if m.group(0).strip()]
-    if not sentences:
-        return None
-    best: tuple[int, int, int, str] | None = None
-    for i in range(len(sentences)):
-        for span in (1, 2):
-            if i + span > len(sentences):
-                continue
-            window = sentences[i : i + span]
-            start = passage_text.find(window[0])
-            end = passage_text.find(window[-1], start) + len(window[-1])
-            quote = passage_text[start:end].strip()
-            if len(quote) > limit or quote not in card_text:
-                continue
-            score = len(_words(quote) & query_words)
-            candidate = (score, -i, span, quote)
-            if best is None or candidate[:3] > best[:3]:
-                best = candidate
-    if best is None:
-        first = sentences[0]
-        return first if len(first) <= limit * 2 and first in card_text else None
-    return best[3]
-
-
-def _readings(source: Any, cards: Sequence[Card], context: str, limit: int) -> tuple[Citation, ...]:
-    """Passages of the chosen cards that answer the context, as grounded citations."""
-    wanted = {c.id: c for c in cards}
-    queries = [context] if context.strip() else []
-    queries += [
-        f"{c.title}. {c.central_questions[0] if c.central_questions else ''}" for c in cards
-    ]
-    hits: list[Hit] = []
-    seen: set[str] = set()
-    per_card: dict[str, int] = {}
-    for n, query in enumerate(queries):
-        for hit in source.search(query, k=12):
-            pid = hit.passage.id
-            if hit.passage.card_id not in wanted or pid in seen:
-                continue
-            if n > 0 and per_card.get(hit.passage.card_id, 0) > 0:
-                continue  # fallback queries only fill in cards the context missed
-            seen.add(pid)
-            hits.append(hit)
-            per_card[hit.passage.card_id] = per_card.get(hit.passage.card_id, 0) + 1
-            if n > 0:
-                break
-    query_words = _words(context) or _words(" ".join(queries))
-    citations: list[Citation] = []
-    for hit in hits:
-        if len(citations) >= limit:
-            break
-        passage = hit.passage
-        card = wanted[passage.card_id]
-        if passage.section.lower() in {
-            "centrale vragen",
-            "bronnen",
-            "central questions",
-            "sources",
-        }:
-            continue
-        quote = best_quote(passage.text, card.text, query_words)
-        if not quote:
-            continue
-        sources = card.sources or passage.sources
-        citations.append(
-            Citation(
-                passage_id=passage.id,
-                card=card.id,
-                title=card.title,
-                section=passage.section,
-                quote=quote,
-                source="; ".join(s.reference() for s in sources),
-                url=next((s.url for s in sources if s.url), None),
-            )
-        )
-    return tuple(citations)
 
 
 def make_plan(
@@ -462,8 +244,8 @@ def make_plan(
             f"{limits.max_minutes} minutes."
         )
     context = " ".join(str(context or "").split())[:2000]
-    context_words = _words(context)
-    english = _english_questions(Path(prompts_dir)) if lang == "en" else {}
+    context_words = word_set(context)
+    english = english_questions(Path(prompts_dir)) if lang == "en" else {}
 
     fixed = [b for b in library.agenda if b.repeat is None and minutes >= b.min_session]
     repeat = next((b for b in library.agenda if b.repeat == "central_questions"), None)
@@ -496,7 +278,7 @@ def make_plan(
             template.exercises,
             share,
             group_size,
-            context_words | _words(text),
+            context_words | word_set(text),
             card.id if card else None,
             lang,
             used,
@@ -530,80 +312,6 @@ def make_plan(
         context=context,
         goal=library.render("goal", lang, minutes=minutes, group_size=group_size, cards=joined),
         blocks=tuple(blocks),
-        readings=_readings(coach_or_searcher, chosen, context, limits.readings),
+        readings=grounded_readings(coach_or_searcher, chosen, context, limits.readings),
         library=library,
     )
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-def _md_safe(text: str) -> str:
-    """User text inside the plan: no raw HTML, no accidental headings."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def plan_markdown(plan: SessionPlan) -> str:
-    """The plan as a Markdown document (what the facilitator downloads)."""
-    lib, lang = plan.library, plan.language
-    r = lib.render
-    joined = ", ".join(plan.card_titles)
-    out = [
-        f"# {r('title', lang, cards=joined)}",
-        "",
-        r("meta", lang, group_size=plan.group_size, minutes=plan.minutes),
-        "",
-        f"## {r('goal_heading', lang)}",
-        "",
-        plan.goal,
-        "",
-    ]
-    if plan.context:
-        out += [f"## {r('context_heading', lang)}", "", f"> {_md_safe(plan.context)}", ""]
-    out += [f"## {r('agenda_heading', lang)}", "", r("table_header", lang)]
-    for block in plan.blocks:
-        out.append(
-            f"| {_clock(block.start)}–{_clock(block.end)} | {block.title} | {block.minutes} |"
-        )
-    out.append("")
-    for block in plan.blocks:
-        out += [
-            "### "
-            + r(
-                "block_heading",
-                lang,
-                start=_clock(block.start),
-                end=_clock(block.end),
-                title=block.title,
-                minutes=block.minutes,
-            ),
-            "",
-            block.purpose,
-            "",
-        ]
-        if block.question:
-            out += [f"**{r('question_label', lang)}:** {block.question}", ""]
-        if block.followups:
-            out.append(f"**{r('followups_label', lang)}:**")
-            out += [f"- {q}" for q in block.followups]
-            out.append("")
-        for exercise in block.exercises:
-            out.append(
-                f"**{r('exercise_label', lang)}: {exercise.name}** ({exercise.minutes} min)"
-                f" — {exercise.how}"
-            )
-            if exercise.subgroups:
-                out.append(f"  *{r('exercise_large_group', lang, group_size=plan.group_size)}*")
-            out.append("")
-    out += [f"## {r('readings_heading', lang)}", ""]
-    if plan.readings:
-        out += [r("readings_intro", lang), ""]
-        for i, cite in enumerate(plan.readings, 1):
-            out += [f"{i}. **{cite.title} — {cite.section}**", "", f"   > {cite.quote}", ""]
-            if cite.source:
-                out += [f"   {r('source_label', lang)}: {cite.source}", ""]
-    else:
-        out += [r("no_readings", lang), ""]
-    out += ["---", "", f"*{r('footer', lang)}*"]
-    return "\n".join(out).rstrip() + "\n"
