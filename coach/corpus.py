@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coach.corpus_markdown import markdown_card, yaml_line
+from coach.corpus_markdown import markdown_card
 from coach.corpus_plain import docx_groups, pdf_groups, plain_card, text_groups
 from coach.errors import CorpusError
 from coach.models import Card
@@ -33,7 +33,6 @@ __all__ = [
     "load_card",
     "load_corpus",
     "load_folder",
-    "yaml_line",
 ]
 
 SUPPORTED_SUFFIXES = (".md", ".txt", ".pdf", ".docx")

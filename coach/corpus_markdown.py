@@ -7,7 +7,7 @@ line of the offending key, found by walking the composed YAML nodes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -16,6 +16,7 @@ from coach.corpus_cards import Block, build_card, group_sections
 from coach.errors import CorpusError
 from coach.models import Card, SectionHints, Source
 from coach.normalize import clean_inline, join_wrapped
+from coach.yamlfile import yaml_line
 
 
 class _Strict(BaseModel):
@@ -153,28 +154,7 @@ def _front_matter(path: Path, text: str) -> FrontMatter:
             message = (
                 f"front matter `{where}`: {error['msg']}; see corpus/README.md for the format."
             )
-        raise CorpusError(message, str(path), yaml_line(node, loc)) from None
-
-
-def yaml_line(node: Any, loc: tuple[Any, ...], first: int = 2) -> int:
-    """File line of the deepest YAML node along `loc`; `first` is the file line of YAML line 1."""
-    offset = first
-    line = max(first - 1, 1) if not loc or node is None else node.start_mark.line + offset
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if k.value == str(part)), None)
-            if match is None:
-                break
-            line = match[0].start_mark.line + offset
-            node = match[1]
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
-        ):
-            node = node.value[part]
-            line = node.start_mark.line + offset
-        else:
-            break
-    return line
+        raise CorpusError(message, str(path), yaml_line(node, loc, first=2)) from None
 
 
 def _check_hints(
@@ -188,5 +168,5 @@ def _check_hints(
                 f"hints for `{key}`, but the card has no section with that heading; "
                 f"use one of: {', '.join(h for h, _ in sections)}.",
                 str(path),
-                yaml_line(yaml.compose(header), ("hints", key)),
+                yaml_line(yaml.compose(header), ("hints", key), first=2),
             )

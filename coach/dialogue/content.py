@@ -38,9 +38,9 @@ from coach.dialogue.schema import (
     placeholders,
     render_template,
 )
-from coach.dialogue.yamlfile import LazyNodes, line_of, parse_yaml, read_yaml
 from coach.errors import ConfigError
 from coach.models import Card
+from coach.yamlfile import LazyNodes, line_of, parse_yaml, read_yaml
 
 __all__ = ["RATING_NAMES", "DialogueContent", "load_content", "render_template"]
 

@@ -19,13 +19,13 @@ import yaml
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from coach.corpus import yaml_line
 from coach.embeddings import LoadedEmbeddings, embeddings_name, load_embeddings
 from coach.errors import InputError
 from coach.index import ingest
 from coach.normalize import match_key
 from coach.retrieval import MODES, build_retriever
 from coach.settings import EVAL_DIR, Settings
+from coach.yamlfile import yaml_line
 
 DEFAULT_DEV_SET = EVAL_DIR / "retrieval_dev.yaml"
 DEFAULT_THRESHOLDS = {"hybrid.recall@3": 0.85}

@@ -1,4 +1,8 @@
-"""Reading YAML with errors that name the file, the line and the key."""
+"""Reading YAML with errors that name the file, the line and the key.
+
+Shared by everything that reads YAML from outside: prompts, card front
+matter, the retrieval dev set and conversation scripts.
+"""
 
 from __future__ import annotations
 
@@ -13,21 +17,27 @@ from coach.errors import ConfigError
 M = TypeVar("M", bound=BaseModel)
 
 
-def yaml_line(node: Any, loc: tuple[Any, ...]) -> int:
-    """1-based line of the deepest YAML node along a pydantic error location."""
-    line = node.start_mark.line + 1 if node is not None else 1
+def yaml_line(node: Any, loc: tuple[Any, ...], first: int = 1) -> int:
+    """File line of the deepest YAML node along a pydantic error location.
+
+    `first` is the file line on which the YAML starts (2 for front matter
+    after its opening `---`).
+    """
+    if node is None:
+        return max(first - 1, 1)
+    line = node.start_mark.line + first
     for part in loc:
         if isinstance(node, yaml.MappingNode):
             match = next(((k, v) for k, v in node.value if k.value == str(part)), None)
             if match is None:
                 break
-            line = match[0].start_mark.line + 1
+            line = match[0].start_mark.line + first
             node = match[1]
         elif (
             isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
         ):
             node = node.value[part]
-            line = node.start_mark.line + 1
+            line = node.start_mark.line + first
         else:
             break
     return line
