@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from coach.errors import ConfigError
 from coach.settings import PROMPTS_DIR
+from coach.templates import render_template
 
 Lang = Literal["nl", "en"]
 
@@ -73,10 +74,7 @@ class PlanLibrary(_Strict):
     def render(self, key: str, lang: str, **values: Any) -> str:
         """A plan sentence, placeholders filled; a missing value is an error, not a blank."""
         template = self.text["en" if lang == "en" else "nl"][key]
-        try:
-            return template.format_map(values)
-        except KeyError as exc:
-            raise ConfigError(f"prompts/plan.yaml: text `{key}` needs a value for {exc}.") from None
+        return render_template(template, values, f"prompts/plan.yaml: text `{key}`")
 
 
 @lru_cache(maxsize=8)

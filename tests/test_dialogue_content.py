@@ -8,8 +8,9 @@ import pytest
 from dialogue_fixtures import PROMPTS, content, prompts_copy, seed_card
 
 from coach.dialogue.content import load_content
-from coach.dialogue.schema import MESSAGE_VARS, render_template
+from coach.dialogue.schema import MESSAGE_VARS
 from coach.errors import ConfigError
+from coach.templates import render_template
 
 
 def test_the_shipped_prompts_load_with_the_shipped_question_bank() -> None:

@@ -231,7 +231,7 @@ def test_ui_labels_need_both_languages_and_the_same_keys(tmp_path: Path) -> None
 
 
 def test_missing_label_value_is_an_error_not_a_blank() -> None:
-    with pytest.raises(ConfigError, match="needs a value"):
+    with pytest.raises(ConfigError, match=r"label `phase_question` needs \{n\}"):
         UI.get("phase_question", "nl", i=1)
 
 

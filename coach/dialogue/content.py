@@ -35,11 +35,10 @@ from coach.dialogue.schema import (
     MessagesFile,
     Texts,
     WordLists,
-    placeholders,
-    render_template,
 )
 from coach.errors import ConfigError
 from coach.models import Card
+from coach.templates import placeholders, render_template
 from coach.yamlfile import LazyNodes, line_of, parse_yaml, read_yaml
 
 __all__ = ["RATING_NAMES", "DialogueContent", "load_content", "render_template"]

@@ -11,11 +11,12 @@ from dataclasses import replace
 
 from coach.dialogue.coaching import balance_pattern, pick_followup, rank_actions
 from coach.dialogue.parsing import extract_context, is_phrase, parse_choice, reflect_words
-from coach.dialogue.schema import RATING_NAMES, render_template
+from coach.dialogue.schema import RATING_NAMES
 from coach.dialogue.state import Answer, DialogueState
 from coach.dialogue.summary import summary_markdown
 from coach.dialogue.turn import Result, Turn
 from coach.models import Action, Ratings
+from coach.templates import render_template
 
 # --- moving through the questions ----------------------------------------------
 

@@ -8,13 +8,7 @@ placeholder without a value is a ConfigError, never a blank.
 
 from __future__ import annotations
 
-import string
-from collections.abc import Mapping
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from coach.errors import ConfigError
 
 PHASES = ("intake", "question", "followup", "balance", "actions", "summary")
 RATING_NAMES = ("commitment", "progress", "result")
@@ -106,22 +100,6 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
 PATTERN_VARS = frozenset(RATING_NAMES)
 WHY_VARS = frozenset({*RATING_NAMES, "parties", "role"})
 WHY_WORDS_VARS = WHY_VARS | {"words"}
-
-
-def placeholders(template: str) -> list[str]:
-    """The {names} a template uses, in order; ValueError for a malformed template."""
-    return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
-
-
-def render_template(template: str, values: Mapping[str, Any], where: str) -> str:
-    """Fill a template; a placeholder without a value is a ConfigError, never a blank."""
-    missing = [name for name in placeholders(template) if name not in values]
-    if missing:
-        raise ConfigError(
-            f"{where} needs {{{missing[0]}}}, which was not supplied; "
-            f"use only: {', '.join(sorted(values)) or '(no placeholders)'}."
-        )
-    return template.format_map({k: str(v) for k, v in values.items()})
 
 
 # --- file models (pydantic at the edge) ---------------------------------------

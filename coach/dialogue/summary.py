@@ -9,9 +9,10 @@ block quotes, unchanged.
 from __future__ import annotations
 
 from coach.dialogue.content import DialogueContent
-from coach.dialogue.schema import RATING_NAMES, render_template
+from coach.dialogue.schema import RATING_NAMES
 from coach.dialogue.state import Answer, DialogueState
 from coach.models import Card
+from coach.templates import render_template
 
 MAX_ANSWER_CHARS = 4000  # the service truncates input there too; keeps exports readable
 

@@ -27,6 +27,7 @@ import yaml
 from coach.errors import CoachError, ConfigError
 from coach.models import Citation, CoachTurn
 from coach.settings import PROMPTS_DIR
+from coach.templates import render_template
 
 Message = dict[str, Any]
 LANGUAGES = ("nl", "en")
@@ -49,10 +50,7 @@ class UiText:
         template = table[key]
         if not values:
             return template
-        try:
-            return template.format_map(values)
-        except KeyError as exc:
-            raise ConfigError(f"prompts/ui.yaml: label `{key}` needs a value for {exc}.") from None
+        return render_template(template, values, f"prompts/ui.yaml: label `{key}`")
 
 
 @lru_cache(maxsize=4)
