@@ -99,3 +99,8 @@ def test_context_picks_names_and_organisation_words() -> None:
     assert ctx.role == "partner"
     assert ctx.parties[:3] == ("Gemeente Utrecht", "woningcorporaties", "GGD")
     assert "dakloosheid" in ctx.theme
+
+
+def test_reflection_leaves_out_conjunctions_and_auxiliaries() -> None:
+    words = reflect_words("We hebben het nooit over stoppen gehad, terwijl het resultaat mager is.")
+    assert words == ["stoppen", "resultaat", "mager"]

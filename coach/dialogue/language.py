@@ -29,7 +29,9 @@ NL_STOPWORDS = frozenset(
     vindt weet weten zeg zeggen zegt uh eh hoor best wordt ofzo ok oké oke nou jawel
     enkele sommige iemand niemand iedereen elk elke ieder iedere waarin waarop daarin
     daarop hoe's tja zit zitten staat staan tussen rond rondom binnen via sinds tijdens
-    per zoals bijvoorbeeld twee drie vier vijf zes zeven acht negen tien""".split()  # noqa: SIM905 - a word list reads best as one string
+    per zoals bijvoorbeeld twee drie vier vijf zes zeven acht negen tien terwijl gehad
+    geweest wanneer waardoor waarmee zonder totdat sinds bovendien daarom daardoor toen
+    hebt heb krijgen krijgt kregen maakt maken maak""".split()  # noqa: SIM905 - a word list reads best as one string
 )
 EN_STOPWORDS = frozenset(
     """the a an and or of i you we they he she it its is are was were be been being am not
