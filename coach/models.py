@@ -25,7 +25,8 @@ class Source:
         """Full reference, e.g. 'Kaats, E. & Opheij, W. (2012). Leren ... . url'."""
         parts = []
         if self.authors:
-            parts.append(" & ".join(self.authors))
+            names = list(self.authors)
+            parts.append(", ".join(names[:-1]) + " & " + names[-1] if len(names) > 1 else names[0])
         if self.year:
             parts.append(f"({self.year})")
         head = " ".join(parts)
