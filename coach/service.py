@@ -17,7 +17,6 @@ import threading
 import time
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from langchain_core.embeddings import Embeddings
@@ -54,15 +53,6 @@ def clean_user_text(text: str | None, limit: int) -> tuple[str, int]:
     raw = raw.encode("utf-8", "replace").decode("utf-8", "replace")
     raw = unicodedata.normalize("NFC", _CONTROL.sub(" ", raw)).strip()
     return raw[:limit], len(raw)
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """A like/dislike on one coach message."""
-
-    turn: int
-    liked: bool | None
-    comment: str | None
 
 
 class Coach:
@@ -125,7 +115,7 @@ class Coach:
         session_id = secrets.token_urlsafe(16)
         state, reply = machine.start(card, self.content, language=language)
         self.store.create(session_id, card.id, language, state.to_dict())
-        turn = self._to_turn(session_id, 0, reply, 0.0)
+        turn = self._to_turn(session_id, 0, reply)
         self.store.record_turn(session_id, 0, None, turn.to_dict(), state.to_dict(), reply.language)
         return turn
 
@@ -149,7 +139,7 @@ class Coach:
                 )
             self._enforce_grounding(reply, retrieved)
             number = self.store.next_turn(session_id)
-            turn = self._to_turn(session_id, number, reply, 0.0)
+            turn = self._to_turn(session_id, number, reply)
             turn.elapsed_ms = (time.perf_counter() - started) * 1000
             self.store.record_turn(
                 session_id, number, cleaned, turn.to_dict(), new_state.to_dict(), reply.language
@@ -167,7 +157,7 @@ class Coach:
                 kept.append(type(action)(action.id, action.title, action.why, tuple(valid)))
         reply.actions = kept
 
-    def _to_turn(self, session_id: str, number: int, reply: machine.Reply, ms: float) -> CoachTurn:
+    def _to_turn(self, session_id: str, number: int, reply: machine.Reply) -> CoachTurn:
         return CoachTurn(
             session=session_id,
             turn=number,
@@ -181,7 +171,6 @@ class Coach:
             retrieved=list(reply.retrieved),
             progress=dict(reply.progress),
             notice=reply.notice,
-            elapsed_ms=ms,
         )
 
     def history(self, session_id: str) -> list[TurnRecord]:
