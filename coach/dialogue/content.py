@@ -11,10 +11,10 @@ never renders a blank in front of a user.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -185,6 +185,21 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+E = TypeVar("E", BankCentral, BankFollowup)
+
+
+def _bank_match(questions: Sequence[str], entries: Sequence[E] | None, index: int) -> E | None:
+    """The question-bank entry for the card's question `index`: by its Dutch text, or by
+    position when the bank lists exactly as many questions as the card."""
+    if entries is None or not 0 <= index < len(questions):
+        return None
+    wanted = _norm(questions[index])
+    found = next((e for e in entries if _norm(e.nl) == wanted), None)
+    if found is None and len(entries) == len(questions):
+        found = entries[index]
+    return found
+
+
 @dataclass(frozen=True)
 class DialogueContent:
     """Everything the dialogue machine says and recognises, validated."""
@@ -227,23 +242,11 @@ class DialogueContent:
 
     def _central_entry(self, card: Card, index: int) -> BankCentral | None:
         entry = self.bank.get(card.id)
-        if entry is None or not 0 <= index < len(card.central_questions):
-            return None
-        wanted = _norm(card.central_questions[index])
-        found = next((c for c in entry.central if _norm(c.nl) == wanted), None)
-        if found is None and len(entry.central) == len(card.central_questions):
-            found = entry.central[index]
-        return found
+        return _bank_match(card.central_questions, entry.central if entry else None, index)
 
     def _followup_entry(self, card: Card, index: int) -> BankFollowup | None:
         entry = self.bank.get(card.id)
-        if entry is None or not 0 <= index < len(card.followup_questions):
-            return None
-        wanted = _norm(card.followup_questions[index])
-        found = next((f for f in entry.followups if _norm(f.nl) == wanted), None)
-        if found is None and len(entry.followups) == len(card.followup_questions):
-            found = entry.followups[index]
-        return found
+        return _bank_match(card.followup_questions, entry.followups if entry else None, index)
 
     def central_question(self, card: Card, index: int, language: str) -> str:
         """Central question `index` in the reply's language (the card's text as fallback)."""
