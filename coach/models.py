@@ -120,6 +120,10 @@ class Hit:
     rank: int
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    # Candidate quote windows of the passage (start, end offsets in its text) with
+    # their cosine similarity to the query vector, best first; empty when the
+    # retriever did not score them (lexical-only search, fake test searchers).
+    windows: tuple[tuple[int, int, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -205,3 +209,33 @@ class CoachTurn:
             "notice": self.notice,
             "elapsed_ms": round(self.elapsed_ms, 1),
         }
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """How one user message was read: its intent and the situation signals it carries.
+
+    Computed by the service (`coach.understanding`) before the dialogue machine
+    runs, and handed to it as a value beside the retrieved hits, so the machine
+    stays pure. `signals` are (id, score) pairs above their threshold, best
+    first; `question` is the question the message asks the coach, when it
+    asks one (also inside a longer message); `answer_part` is what remains
+    of the message around that question or after a correction's opening words.
+    """
+
+    intent: str = "answer"
+    signals: tuple[tuple[str, float], ...] = ()
+    question: str | None = None
+    answer_part: str = ""
+    emotion: str | None = None  # "fatigue" | "anger" | "general" when the message shows a feeling
+    sarcasm: bool = False
+    contradiction: bool = False
+    intent_scores: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def signal_ids(self) -> tuple[str, ...]:
+        """The signal ids, best first."""
+        return tuple(s for s, _ in self.signals)
+
+    def has(self, signal: str) -> bool:
+        return any(s == signal for s, _ in self.signals)

@@ -42,9 +42,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def served_app(
-    tmp_path_factory: pytest.TempPathFactory, index_home: Path
-) -> Iterator[Served]:
+def served_app(tmp_path_factory: pytest.TempPathFactory, index_home: Path) -> Iterator[Served]:
     """Start create_app(coach) on a free port over the shared index; close it afterwards."""
     import shutil
 

@@ -54,10 +54,12 @@ def test_intake_can_be_skipped() -> None:
         assert CENTRAL[0] in c.reply.text
 
 
-def test_answer_is_mirrored_and_grounded_in_the_schijnsamenwerking_passage() -> None:
+def test_answer_is_reflected_by_meaning_and_grounded_in_the_schijnsamenwerking_passage() -> None:
     c = talk(INTAKE, "we vergaderen veel maar er gebeurt weinig")
     reply = c.reply
-    assert '"vergaderen"' in reply.text and '"weinig"' in reply.text
+    assert reply.signals == ["meeting_no_progress"]
+    assert reply.text.startswith("Het klinkt alsof er veel overlegd wordt")
+    assert '"vergaderen"' not in reply.text and "Je noemt" not in reply.text
     assert len(reply.citations) == 1
     citation = reply.citations[0]
     assert citation.section == "Commitment" and "schijnsamenwerking" in citation.quote
@@ -137,6 +139,9 @@ def test_after_the_last_question_the_coach_asks_for_the_balance() -> None:
     assert c.reply.progress["question_index"] == 3
 
 
+RATINGS = "commitment 4, voortgang 2, resultaat 3"
+
+
 def _to_balance() -> Conversation:
     return talk(
         INTAKE, "we vergaderen veel maar er gebeurt weinig", "verder", "overslaan", "overslaan"
@@ -158,16 +163,40 @@ def test_completing_the_ratings_names_the_balance_and_offers_grounded_actions() 
     assert reply.progress["ratings"] == {"commitment": 4, "progress": 2, "result": 3}
 
 
-def test_action_why_names_what_the_user_said() -> None:
+def test_action_why_paraphrases_what_the_user_said() -> None:
+    c = _to_balance()
+    reply = c.say(RATINGS)
+    gesprek = next(a for a in reply.actions if a.id == "commitment-gesprek")
+    assert gesprek.why.startswith("Je vertelde dat er veel overlegd wordt maar weinig gebeurt")
+    assert '"' not in gesprek.why
+
+
+def test_unlabelled_ratings_are_confirmed_before_they_count() -> None:
     c = _to_balance()
     reply = c.say("4 2 3")
-    gesprek = next(a for a in reply.actions if a.id == "commitment-gesprek")
-    assert '"vergaderen"' in gesprek.why
+    assert reply.phase == "balance" and c.state.proposed is not None
+    assert "Ik lees commitment 4, voortgang 2 en resultaat 3. Klopt dat?" in reply.text
+    assert c.state.ratings.missing() == ("commitment", "progress", "result")
+    reply = c.say("ja")
+    assert reply.phase == "actions"
+    assert reply.progress["ratings"] == {"commitment": 4, "progress": 2, "result": 3}
+
+
+def test_a_no_to_guessed_ratings_asks_for_them_again_and_a_fix_is_taken() -> None:
+    c = _to_balance()
+    c.say("4 2 3")
+    reply = c.say("nee, voortgang 3")
+    assert reply.phase == "actions"
+    assert reply.progress["ratings"] == {"commitment": 4, "progress": 3, "result": 3}
+    c = _to_balance()
+    c.say("hoog, laag, gemiddeld")
+    reply = c.say("nee")
+    assert reply.phase == "balance" and c.state.proposed is None and "nog eens" in reply.text
 
 
 def test_choosing_actions_ends_with_the_summary() -> None:
     c = _to_balance()
-    c.say("4 2 3")
+    c.say(RATINGS)
     offered = [a.id for a in c.state.offered]
     reply = c.say("1 en 3")
     assert reply.phase == "summary" and reply.ended
@@ -179,29 +208,29 @@ def test_choosing_actions_ends_with_the_summary() -> None:
 def test_accepting_all_actions() -> None:
     for word in ("alle", "ok", "all", "alle acties"):
         c = _to_balance()
-        c.say("4 2 3")
+        c.say(RATINGS)
         c.say(word)
         assert c.state.chosen == tuple(a.id for a in c.state.offered), word
 
 
 def test_choosing_no_actions() -> None:
     c = _to_balance()
-    c.say("4 2 3")
+    c.say(RATINGS)
     reply = c.say("geen")
     assert reply.phase == "summary" and c.state.chosen == ()
 
 
 def test_unreadable_choice_is_asked_again() -> None:
     c = _to_balance()
-    c.say("4 2 3")
-    reply = c.say("misschien later")
+    c.say(RATINGS)
+    reply = c.say("misschien")
     assert reply.phase == "actions" and c.state.phase == "actions"
     assert "nummers" in reply.text
 
 
 def test_input_after_the_summary_gets_a_short_note() -> None:
     c = _to_balance()
-    c.say("4 2 3")
+    c.say(RATINGS)
     c.say("alle")
     reply = c.say("en nu?")
     assert reply.phase == "summary" and "opnieuw" in reply.text and len(reply.text) < 300
@@ -257,6 +286,8 @@ def test_every_reply_has_phase_fitting_suggestions_in_its_language() -> None:
     c = _to_balance()
     assert c.reply.suggestions[0].startswith("commitment")
     c.say("4 2 3")
+    assert c.reply.suggestions == ["ja, klopt", "nee"]
+    c.say("ja")
     assert "alle acties" in c.reply.suggestions
     for reply in c.replies:
         assert 2 <= len(reply.suggestions) <= 4

@@ -1,4 +1,4 @@
-"""Interruptions: commands, questions to the coach and odd input, in any phase.
+"""Interruptions: commands, questions to the coach, requests and odd input, in any phase.
 
 Each answers and then re-asks whatever the conversation was waiting for, so
 the next message is read as the answer to it.
@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from coach.dialogue.coaching import qa_citations
 from coach.dialogue.flow import conclude, goto_question, on_move_on
+from coach.dialogue.reflect import feeling
 from coach.dialogue.state import DialogueState
 from coach.dialogue.summary import summary_markdown
 from coach.dialogue.turn import Result, Turn
@@ -23,6 +24,17 @@ def on_command(t: Turn) -> Result:
         t.say("help")
         t.say(f"hint_{state.phase}")
         t.parts += t.pending(state)
+        return t.finish(state)
+    if command == "repeat":
+        t.parts += t.pending(state)
+        return t.finish(state)
+    if command == "keep":
+        state = replace(state, keep_private=True)
+        t.say("kept_private")
+        if state.phase == "summary":
+            t.parts.append(summary_markdown(state, t.card, t.content))
+        else:
+            t.parts += t.pending(state)
         return t.finish(state)
     if command == "summary":
         t.say("summary_so_far")
@@ -48,12 +60,18 @@ def on_command(t: Turn) -> Result:
         if state.phase == "actions":
             return conclude(t, state, ())
         return on_move_on(t)
-    # back: to the previous central question
+    return _back(t, state, total)
+
+
+def _back(t: Turn, state: DialogueState, total: int) -> Result:
+    """To the previous central question, or to the one a sentence named ("vraag 2")."""
     if state.phase == "intake" or total == 0:
         t.say("back_unavailable")
         t.parts += t.pending(state)
         return t.finish(state)
-    if state.phase == "question":
+    if t.plan.target is not None and 1 <= t.plan.target <= total:
+        target = t.plan.target - 1
+    elif state.phase == "question":
         if state.question_index == 0:
             t.say("back_first")
             t.parts += t.pending(state)
@@ -64,14 +82,15 @@ def on_command(t: Turn) -> Result:
     else:
         target = total - 1
     t.say("back_to", n=target + 1)
-    state = replace(state, ratings=Ratings(), pattern=None, offered=(), chosen=())
+    state = replace(state, ratings=Ratings(), proposed=None, pattern=None, offered=(), chosen=())
     return t.finish(goto_question(t, state, target))
 
 
-def on_qa(t: Turn) -> Result:
-    """Answer a question from the cards (1-2 verbatim quotes), then re-ask what was pending."""
+def qa_part(t: Turn, resume: bool) -> None:
+    """The grounded answer to the user's question (1-2 verbatim quotes)."""
+    question = t.understanding.question or t.text
     citations = qa_citations(
-        t.hits("qa"), t.text[:1000], t.content, t.retrieved_ids, t.corpus_texts
+        t.hits("qa"), question[:1000], t.content, t.retrieved_ids, t.corpus_texts
     )
     if citations:
         t.say("qa_intro")
@@ -80,10 +99,25 @@ def on_qa(t: Turn) -> Result:
     else:
         t.say("qa_nothing")
         t.notice = t.msg("notice_ungrounded")
-    if t.state.phase != "summary":
+    if resume and t.state.phase != "summary":
         t.say("qa_resume")
+
+
+def on_qa(t: Turn) -> Result:
+    """Answer a question from the cards, then re-ask what was pending."""
+    t.parts += feeling(t, t.understanding)
+    qa_part(t, resume=True)
+    if t.state.phase != "summary":
         t.parts += t.pending(t.state)
     return t.finish(t.state, phase="qa")
+
+
+def on_request(t: Turn) -> Result:
+    """Something the coach cannot do here: say so plainly, point to what it can, go on."""
+    kind = "agenda" if t.plan.redirect == "agenda" else "generic"
+    t.parts.append(t.variant(f"req-{kind}", t.content.reflections.requests[kind].get(t.lang)))
+    t.parts += t.pending(t.state)
+    return t.finish(t.state)
 
 
 def on_redirect(t: Turn) -> Result:

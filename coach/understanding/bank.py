@@ -1,0 +1,144 @@
+"""The classifier's examples and cues, loaded from prompts/understanding.yaml.
+
+The file holds, per intent and per signal, example messages in Dutch and
+English and optional lexical cues, plus `neutral` answers that carry no
+signal. Validated strictly (unknown keys, an unknown label or too few
+examples are a ConfigError naming the file and line), like every file in
+prompts/.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from coach.errors import ConfigError
+from coach.understanding.labels import INTENTS, SIGNALS
+from coach.yamlfile import line_of, parse_yaml
+
+MIN_EXAMPLES = 15  # per label and language: the issue's floor, checked at load
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Phrases(_Strict):
+    nl: tuple[str, ...] = ()
+    en: tuple[str, ...] = ()
+
+    def all(self) -> tuple[str, ...]:
+        return self.nl + self.en
+
+
+class LabelData(_Strict):
+    examples: Phrases
+    cues: Phrases = Field(default_factory=Phrases)
+
+
+class Tuning(_Strict):
+    """The classifier's few numbers, tuned on eval/understanding_dev.yaml only."""
+
+    neighbours: int = Field(default=3, ge=1)
+    cue_bonus: float = 0.04
+    signal_margin: float = 0.0
+    signal_cue_margin: float = -0.04
+    max_signals: int = Field(default=3, ge=1)
+    intent_margin: float = 0.0
+
+
+MARKERS = ("sarcasm", "contradiction", "feeling", "fatigue", "anger")
+
+
+class UnderstandingFile(_Strict):
+    tuning: Tuning = Field(default_factory=Tuning)
+    intents: dict[str, LabelData]
+    signals: dict[str, LabelData]
+    neutral: Phrases
+    markers: dict[str, Phrases] = Field(default_factory=dict)
+
+
+def compile_cues(cues: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for a cue list: whole words or phrases; a trailing `*` is a prefix."""
+    parts = []
+    for cue in cues:
+        text = " ".join(cue.lower().split())
+        if not text:
+            continue
+        prefix = text.endswith("*")
+        body = re.escape(text.rstrip("*")).replace(r"\ ", r"\s+")
+        parts.append(body + (r"\w*" if prefix else "") + r"(?!\w)")
+    if not parts:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + ")", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ExampleBank:
+    """Examples per label (flattened, in file order) and the cue patterns."""
+
+    tuning: Tuning
+    intent_examples: dict[str, tuple[str, ...]]
+    signal_examples: dict[str, tuple[str, ...]]
+    neutral: tuple[str, ...]
+    intent_cues: dict[str, re.Pattern[str]]
+    signal_cues: dict[str, re.Pattern[str]]
+    markers: dict[str, re.Pattern[str]]
+
+    @cached_property
+    def texts(self) -> tuple[str, ...]:
+        """Every example once, in a fixed order (the rows of the vector matrix)."""
+        seen: dict[str, None] = {}
+        for group in (*self.intent_examples.values(), *self.signal_examples.values()):
+            seen.update(dict.fromkeys(group))
+        seen.update(dict.fromkeys(self.neutral))
+        return tuple(seen)
+
+
+def load_bank(path: Path) -> ExampleBank:
+    """Load and check prompts/understanding.yaml."""
+    parsed, node = parse_yaml(UnderstandingFile, path)
+    for kind, known, table in (
+        ("intents", INTENTS, parsed.intents),
+        ("signals", SIGNALS, parsed.signals),
+    ):
+        for label in table:
+            if label not in known:
+                raise ConfigError(
+                    f"{path}:{line_of(node, (kind, label))}: unknown {kind[:-1]} `{label}`; "
+                    f"known: {', '.join(known)} (see eval/understanding_labels.md)."
+                )
+        for label in known:
+            data = table.get(label)
+            if data is None:
+                raise ConfigError(f"{path}: {kind[:-1]} `{label}` is missing; add its examples.")
+            for lang in ("nl", "en"):
+                count = len(getattr(data.examples, lang))
+                if count < MIN_EXAMPLES:
+                    raise ConfigError(
+                        f"{path}:{line_of(node, (kind, label, 'examples', lang))}: "
+                        f"{kind[:-1]} `{label}` has {count} {lang} examples; give at least "
+                        f"{MIN_EXAMPLES}."
+                    )
+    for name in parsed.markers:
+        if name not in MARKERS:
+            raise ConfigError(
+                f"{path}:{line_of(node, ('markers', name))}: unknown marker `{name}`; "
+                f"known: {', '.join(MARKERS)}."
+            )
+    markers = {k: compile_cues(v.all()) for k, v in parsed.markers.items()}
+    intent_cues = {k: compile_cues(v.cues.all()) for k, v in parsed.intents.items()}
+    signal_cues = {k: compile_cues(v.cues.all()) for k, v in parsed.signals.items()}
+    return ExampleBank(
+        tuning=parsed.tuning,
+        intent_examples={k: parsed.intents[k].examples.all() for k in INTENTS},
+        signal_examples={k: parsed.signals[k].examples.all() for k in SIGNALS},
+        neutral=parsed.neutral.all(),
+        intent_cues={k: v for k, v in intent_cues.items() if v is not None},
+        signal_cues={k: v for k, v in signal_cues.items() if v is not None},
+        markers={k: v for k, v in markers.items() if v is not None},
+    )
