@@ -120,6 +120,9 @@ class Hit:
     rank: int
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    # Quote windows of the passage (start, end offsets in `passage.text`, cosine with the
+    # query vector), best first; filled by `HybridRetriever.search(..., windows=True)`.
+    windows: tuple[tuple[int, int, float], ...] = ()
 
 
 @dataclass(frozen=True)

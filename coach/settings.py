@@ -46,7 +46,7 @@ class Settings:
 
     @property
     def index_dir(self) -> Path:
-        """Chroma collection, passage store and manifest."""
+        """index.sqlite3, Chroma collections and the saved lexical index."""
         return self.home / "index"
 
     @property

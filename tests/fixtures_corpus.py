@@ -247,6 +247,7 @@ class CountingEmbeddings(Embeddings):
         self.inner = DeterministicFakeEmbedding(size=size)
         self.size = size
         self.documents = 0
+        self.queries = 0
         self.fail_after = fail_after
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -257,7 +258,8 @@ class CountingEmbeddings(Embeddings):
         return self.inner.embed_documents(texts)
 
     def embed_query(self, text: str) -> list[float]:
-        """Fake query vector."""
+        """Fake query vector (identical text gets the same vector as on the document side)."""
+        self.queries += 1
         return self.inner.embed_query(text)
 
 
