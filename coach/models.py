@@ -120,9 +120,9 @@ class Hit:
     rank: int
     dense_rank: int | None = None
     lexical_rank: int | None = None
-    # Candidate quote windows of the passage (start, end offsets in its text) with
-    # their cosine similarity to the query vector, best first; empty when the
-    # retriever did not score them (lexical-only search, fake test searchers).
+    # Quote windows of the passage (start, end offsets in `passage.text`, cosine with the
+    # query vector), best first; filled by `HybridRetriever.search(..., windows=True)`,
+    # empty for lexical-only search and fake test searchers.
     windows: tuple[tuple[int, int, float], ...] = ()
 
 

@@ -16,9 +16,10 @@ import secrets
 import threading
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 import coach.dialogue.machine as machine
@@ -35,13 +36,39 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Searcher(Protocol):
-    """What the coach needs from retrieval (the hybrid retriever provides it)."""
+    """What the coach needs from retrieval (the hybrid retriever provides it).
+
+    A searcher may also offer `fixed_vectors(texts)` and `search(..., vector=...)`
+    (the hybrid retriever does): the coach then searches with the stored vectors
+    of fixed strings instead of embedding them on every turn.
+    """
 
     def search(self, query: str, k: int = 5) -> list[Hit]: ...
 
-    def cards(self) -> dict[str, Card]: ...
+    def cards(self) -> Mapping[str, Card]: ...
 
-    def passages(self) -> dict[str, Passage]: ...
+    def passages(self) -> Mapping[str, Passage]: ...
+
+
+class _CardTexts(Mapping[str, str]):
+    """Card id -> normalised card text, read through the (lazy) card mapping."""
+
+    def __init__(self, cards: Mapping[str, Card]) -> None:
+        self._cards = cards
+
+    def __getitem__(self, card_id: str) -> str:
+        return self._cards[card_id].text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cards)
+
+    def __len__(self) -> int:
+        return len(self._cards)
+
+
+def is_fixed_query(query: machine.Query) -> bool:
+    """Balance and action queries are fixed strings from prompts/actions.yaml."""
+    return query.name == "balance" or query.name.startswith("action:")
 
 
 def clean_user_text(text: str | None, limit: int) -> tuple[str, int]:
@@ -72,15 +99,23 @@ class Coach:
         self.content = content
         self.notice = notice  # e.g. "fell back to another embedding model"
         self._cards = searcher.cards()
-        self._corpus_texts = {cid: card.text for cid, card in self._cards.items()}
+        self._corpus_texts = _CardTexts(self._cards)
         self._retrieval_lock = threading.Lock()
         self._session_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
     # -- cards -------------------------------------------------------------
     @property
-    def cards(self) -> dict[str, Card]:
-        return dict(self._cards)
+    def cards(self) -> Mapping[str, Card]:
+        """Cards by id (read-only; a large index loads each card when asked for)."""
+        return self._cards
+
+    def card_titles(self) -> list[tuple[str, str]]:
+        """(id, title) of every card, cheaply (for pickers)."""
+        titles = getattr(self.searcher, "card_titles", None)
+        if callable(titles):
+            return list(titles())
+        return [(cid, card.title) for cid, card in self._cards.items()]
 
     def card(self, card_id: str | None) -> Card:
         """The card with this id (default card when None), or a ConfigError naming the choices."""
@@ -95,12 +130,30 @@ class Coach:
         return self._cards[cid]
 
     # -- retrieval ---------------------------------------------------------
-    def search(self, query: str, k: int | None = None) -> list[Hit]:
-        """Hybrid retrieval, serialised so the embedding engine is used by one thread at a time."""
+    def search(
+        self, query: str, k: int | None = None, *, vector: np.ndarray | None = None
+    ) -> list[Hit]:
+        """Hybrid retrieval, serialised so the embedding engine is used by one thread at a time.
+
+        `vector`: the query's vector when known (fixed strings); nothing is embedded then.
+        """
         if not query.strip():
             raise InputError('Empty query — type a question, e.g. "wat is schijnsamenwerking?"')
         with self._retrieval_lock:
+            if vector is not None:
+                search: Any = self.searcher.search
+                return list(search(query, k=k or self.settings.top_k, vector=vector))
             return self.searcher.search(query, k=k or self.settings.top_k)
+
+    def _fixed_vectors(self, queries: Sequence[machine.Query]) -> dict[str, np.ndarray]:
+        """Stored vectors of this turn's fixed queries, by query name (one batch lookup)."""
+        fixed = [q for q in queries if is_fixed_query(q) and q.text.strip()]
+        lookup = getattr(self.searcher, "fixed_vectors", None)
+        if not fixed or not callable(lookup):
+            return {}
+        with self._retrieval_lock:
+            rows = lookup([q.text for q in fixed])
+        return {q.name: rows[i] for i, q in enumerate(fixed)}
 
     # -- sessions ----------------------------------------------------------
     def _lock_for(self, session_id: str) -> threading.Lock:
@@ -127,9 +180,14 @@ class Coach:
             card = self.card(state.card_id)
             cleaned, original_length = clean_user_text(text, self.settings.max_message_chars)
             queries = machine.queries_for(state, cleaned, card, self.content)
+            vectors = self._fixed_vectors(queries)
             retrieved: dict[str, list[Hit]] = {}
             for query in queries:
-                retrieved[query.name] = self.search(query.text) if query.text.strip() else []
+                retrieved[query.name] = (
+                    self.search(query.text, vector=vectors.get(query.name))
+                    if query.text.strip()
+                    else []
+                )
             new_state, reply = machine.step(
                 state, cleaned, retrieved, card, self.content, self._corpus_texts
             )
@@ -265,18 +323,28 @@ def build_coach(
     embeddings: Embeddings | None = None,
     ingest_if_missing: bool = False,
 ) -> Coach:
-    """Build the coach from settings: the one place that picks concrete parts."""
-    from coach.index import ensure_index
+    """Build the coach from settings: the one place that picks concrete parts.
+
+    The index is opened once; with `ingest_if_missing`, a missing (or format-1)
+    index is built (or migrated) first.
+    """
+    from coach.errors import IndexMissing
+    from coach.index import ingest, open_index
     from coach.retrieval import build_retriever
 
     settings = settings or load_settings()
     content = load_content(settings.prompts_dir)
     notice = None
-    if ingest_if_missing:
-        report = ensure_index(settings, embeddings)
-        if report is not None and report.problems:
+    try:
+        index = open_index(settings)
+    except IndexMissing:
+        if not ingest_if_missing:
+            raise
+        report = ingest(settings, embeddings)
+        if report.problems:
             notice = "; ".join(str(p) for p in report.problems)
-    retriever = build_retriever(settings, embeddings=embeddings)
+        index = open_index(settings)
+    retriever = build_retriever(settings, embeddings=embeddings, index=index)
     notice = getattr(retriever, "notice", None) or notice
     store = SessionStore(settings.sessions_db)
     return Coach(settings, retriever, store, content, notice=notice)

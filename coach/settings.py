@@ -41,11 +41,12 @@ class Settings:
     top_k: int = 5
     default_card: str = "blijf-balanceren"
     max_message_chars: int = 4000
+    max_file_mb: float = 5.0  # corpus files above this size are skipped at ingest, with a message
     prompts_dir: Path = PROMPTS_DIR
 
     @property
     def index_dir(self) -> Path:
-        """Chroma collection, passage store and manifest."""
+        """index.sqlite3, Chroma collections and the saved lexical index."""
         return self.home / "index"
 
     @property
@@ -57,6 +58,11 @@ class Settings:
     def reports_dir(self) -> Path:
         """Default output folder of `coach eval`."""
         return self.home / "reports"
+
+    @property
+    def max_file_bytes(self) -> int:
+        """`max_file_mb` in bytes."""
+        return int(self.max_file_mb * 1024 * 1024)
 
     @property
     def all_corpus_dirs(self) -> tuple[Path, ...]:
@@ -81,6 +87,7 @@ _ENV_FIELDS = {
     "COACH_TOP_K": "top_k",
     "COACH_DEFAULT_CARD": "default_card",
     "COACH_MAX_MESSAGE_CHARS": "max_message_chars",
+    "COACH_MAX_FILE_MB": "max_file_mb",
     "COACH_PROMPTS_DIR": "prompts_dir",
 }
 
@@ -98,6 +105,11 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
             if value <= 0:
                 raise ValueError
             return value
+        if name == "max_file_mb":
+            size = float(raw)
+            if not size > 0 or size == float("inf"):
+                raise ValueError
+            return size
         if name == "include_builtin_corpus":
             if isinstance(raw, bool):
                 return raw
