@@ -1,12 +1,15 @@
 """The library API that the CLI, the web app and the evaluator share.
 
 `build_coach(settings)` is the one place that decides the concrete parts
-(embedding model, index, session store, prompts). `Coach` runs one turn as:
-load state → ask the pure dialogue machine which retrievals it needs → run
-them → step the machine → check grounding → store turn and state in one
-transaction. Retrieval is serialised behind a lock (the embedding engine is
-not guaranteed thread-safe); each session has its own lock so two messages
-to the same session never interleave.
+(embedding model, index, session store, prompts, message reader). `Coach`
+runs one turn as: load state → embed the message once → read it (intent and
+situation signals, `coach.understanding`) → ask the pure dialogue machine
+which retrievals it needs → run them, with vectors built from the message's
+own vector and the stored vectors of fixed strings → step the machine → check
+grounding → store turn and state in one transaction. Retrieval is serialised
+behind a lock (the embedding engine is not guaranteed thread-safe); each
+session has its own lock so two messages to the same session never
+interleave.
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ import coach.dialogue.machine as machine
 from coach.dialogue.content import DialogueContent, load_content
 from coach.dialogue.state import DialogueState
 from coach.dialogue.summary import summary_markdown
-from coach.errors import ConfigError, InputError
+from coach.errors import ConfigError, InputError, ModelUnavailable
 from coach.grounding import check_citations
-from coach.models import Card, CoachTurn, Hit, Passage
+from coach.models import Card, CoachTurn, Hit, Passage, Understanding
 from coach.sessions import SessionInfo, SessionStore, TurnRecord
 from coach.settings import Settings, load_settings
+from coach.understanding.bank import load_bank
+from coach.understanding.reader import MessageReader
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -38,12 +43,23 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 class Searcher(Protocol):
     """What the coach needs from retrieval (the hybrid retriever provides it).
 
-    A searcher may also offer `fixed_vectors(texts)` and `search(..., vector=...)`
-    (the hybrid retriever does): the coach then searches with the stored vectors
-    of fixed strings instead of embedding them on every turn.
+    `embed_query` and `fixed_vectors` raise ModelUnavailable when no embedding
+    model can be used (keyword-only search); the coach then reads messages on
+    lexical cues alone and lets `search` work from text.
     """
 
-    def search(self, query: str, k: int = 5) -> list[Hit]: ...
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        vector: np.ndarray | None = None,
+        windows: bool = False,
+    ) -> list[Hit]: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+    def fixed_vectors(self, texts: Sequence[str]) -> np.ndarray: ...
 
     def cards(self) -> Mapping[str, Card]: ...
 
@@ -64,11 +80,6 @@ class _CardTexts(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._cards)
-
-
-def is_fixed_query(query: machine.Query) -> bool:
-    """Balance and action queries are fixed strings from prompts/actions.yaml."""
-    return query.name == "balance" or query.name.startswith("action:")
 
 
 def clean_user_text(text: str | None, limit: int) -> tuple[str, int]:
@@ -92,11 +103,13 @@ class Coach:
         store: SessionStore,
         content: DialogueContent,
         notice: str | None = None,
+        reader: MessageReader | None = None,
     ) -> None:
         self.settings = settings
         self.searcher = searcher
         self.store = store
         self.content = content
+        self.reader = reader or build_reader(settings, content, None)
         self.notice = notice  # e.g. "fell back to another embedding model"
         self._cards = searcher.cards()
         self._corpus_texts = _CardTexts(self._cards)
@@ -131,29 +144,64 @@ class Coach:
 
     # -- retrieval ---------------------------------------------------------
     def search(
-        self, query: str, k: int | None = None, *, vector: np.ndarray | None = None
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        vector: np.ndarray | None = None,
+        windows: bool = False,
     ) -> list[Hit]:
         """Hybrid retrieval, serialised so the embedding engine is used by one thread at a time.
 
-        `vector`: the query's vector when known (fixed strings); nothing is embedded then.
+        `vector`: the query's vector when known; nothing is embedded then.
         """
         if not query.strip():
             raise InputError('Empty query — type a question, e.g. "wat is schijnsamenwerking?"')
         with self._retrieval_lock:
-            if vector is not None:
-                search: Any = self.searcher.search
-                return list(search(query, k=k or self.settings.top_k, vector=vector))
-            return self.searcher.search(query, k=k or self.settings.top_k)
+            return self.searcher.search(
+                query, k=k or self.settings.top_k, vector=vector, windows=windows
+            )
 
-    def _fixed_vectors(self, queries: Sequence[machine.Query]) -> dict[str, np.ndarray]:
-        """Stored vectors of this turn's fixed queries, by query name (one batch lookup)."""
-        fixed = [q for q in queries if is_fixed_query(q) and q.text.strip()]
-        lookup = getattr(self.searcher, "fixed_vectors", None)
-        if not fixed or not callable(lookup):
-            return {}
-        with self._retrieval_lock:
-            rows = lookup([q.text for q in fixed])
-        return {q.name: rows[i] for i, q in enumerate(fixed)}
+    def embed(self, text: str) -> np.ndarray | None:
+        """The message's query vector (embedded once per turn), or None without a model."""
+        if not text.strip():
+            return None
+        try:
+            with self._retrieval_lock:
+                return self.searcher.embed_query(machine.query_text(text))
+        except ModelUnavailable:
+            return None
+
+    def understand(self, text: str, phase: str = "question") -> Understanding:
+        """How the coach reads one message (intent and situation signals)."""
+        return self.reader.read(text, self.embed(text), phase)
+
+    def _query_vectors(
+        self, queries: Sequence[machine.Query], user: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
+        """Each query's dense vector, built without embedding anything new: the message's
+        own vector and the stored vectors of the query's fixed strings, mixed."""
+        fixed = list(dict.fromkeys(t for q in queries for t in q.mix if t.strip()))
+        rows: dict[str, np.ndarray] = {}
+        if fixed:
+            try:
+                with self._retrieval_lock:
+                    matrix = self.searcher.fixed_vectors(fixed)
+                rows = {t: matrix[i] for i, t in enumerate(fixed)}
+            except ModelUnavailable:
+                rows = {}
+        out: dict[str, np.ndarray] = {}
+        for q in queries:
+            mixed = [rows[t] for t in q.mix if t in rows]
+            parts = []
+            if q.user and user is not None:
+                parts.append(np.asarray(user, dtype=np.float32))
+            if mixed:
+                parts.append(q.mix_weight * np.mean(mixed, axis=0))
+            if parts:
+                vector = np.sum(parts, axis=0)
+                out[q.name] = vector / max(float(np.linalg.norm(vector)), 1e-9)
+        return out
 
     # -- sessions ----------------------------------------------------------
     def _lock_for(self, session_id: str) -> threading.Lock:
@@ -179,17 +227,19 @@ class Coach:
             state = DialogueState.from_dict(self.store.load_state(session_id))
             card = self.card(state.card_id)
             cleaned, original_length = clean_user_text(text, self.settings.max_message_chars)
-            queries = machine.queries_for(state, cleaned, card, self.content)
-            vectors = self._fixed_vectors(queries)
+            user_vector = self.embed(cleaned)
+            understanding = self.reader.read(cleaned, user_vector, state.phase)
+            queries = machine.queries_for(state, cleaned, card, self.content, understanding)
+            vectors = self._query_vectors(queries, user_vector)
             retrieved: dict[str, list[Hit]] = {}
             for query in queries:
                 retrieved[query.name] = (
-                    self.search(query.text, vector=vectors.get(query.name))
+                    self.search(query.text, vector=vectors.get(query.name), windows=True)
                     if query.text.strip()
                     else []
                 )
             new_state, reply = machine.step(
-                state, cleaned, retrieved, card, self.content, self._corpus_texts
+                state, cleaned, retrieved, card, self.content, self._corpus_texts, understanding
             )
             if original_length > len(cleaned):
                 reply.notice = self.content.render(
@@ -347,4 +397,20 @@ def build_coach(
     retriever = build_retriever(settings, embeddings=embeddings, index=index)
     notice = getattr(retriever, "notice", None) or notice
     store = SessionStore(settings.sessions_db)
-    return Coach(settings, retriever, store, content, notice=notice)
+    reader = build_reader(settings, content, retriever)
+    return Coach(settings, retriever, store, content, notice=notice, reader=reader)
+
+
+def build_reader(
+    settings: Settings, content: DialogueContent, searcher: Searcher | None
+) -> MessageReader:
+    """The message reader over prompts/understanding.yaml, with the examples' vectors from
+    the index's fixed-vector cache (cue-only when no embedding model can be used)."""
+    bank = load_bank(settings.prompts_dir / "understanding.yaml")
+    vectors = None
+    if searcher is not None:
+        try:
+            vectors = searcher.fixed_vectors(bank.texts)
+        except ModelUnavailable:
+            vectors = None
+    return MessageReader(bank, content.commands, vectors)

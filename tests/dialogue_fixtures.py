@@ -239,6 +239,14 @@ def bank_yaml() -> str:
         for nl, (en, keywords) in zip(FOLLOWUPS, FOLLOWUP_BANK, strict=True)
     ]
     followups[5]["ask_nl"] = "Welke onuitgesproken meningen moeten er nog boven tafel komen?"
+    # as in prompts/question_bank.yaml: what each follow-up digs into, and when it is moot
+    followups[0]["signals"] = ["unequal_effort", "meeting_no_progress", "no_mandate"]
+    followups[1]["signals"] = ["unequal_effort", "fatigue", "lost_ambition"]
+    followups[1]["answered_by"] = ["meeting_no_progress", "exit_wish"]
+    followups[2]["answered_by"] = ["exit_wish"]
+    followups[4]["signals"] = ["lost_ambition", "meeting_no_progress"]
+    followups[4]["answered_by"] = ["exit_wish"]
+    followups[5]["signals"] = ["broken_trust", "dominant_partner", "exit_wish", "money"]
     entry = {
         "title_en": "Keep balancing",
         "central": [{"nl": nl, "en": en} for nl, en in zip(CENTRAL, ENGLISH_CENTRAL, strict=True)],

@@ -8,12 +8,15 @@ test_chat_cli.py).
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 import pytest
 
 from coach.dialogue.content import load_content
-from coach.errors import SessionNotFound
+from coach.errors import ModelUnavailable, SessionNotFound
 from coach.models import Card, Citation, Hit, Passage
 from coach.service import Coach, clean_user_text
 from coach.sessions import SessionStore
@@ -28,8 +31,16 @@ class FakeSearcher:
         self._cards = {c.id: c for c in cards}
         self._search = FakeSearch(cards)
 
-    def search(self, query: str, k: int = 5) -> list[Hit]:
+    def search(
+        self, query: str, k: int = 5, *, vector: object = None, windows: bool = False
+    ) -> list[Hit]:
         return self._search.search(query)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        raise ModelUnavailable("keyword-only fake")
+
+    def fixed_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        raise ModelUnavailable("keyword-only fake")
 
     def cards(self) -> dict[str, Card]:
         return dict(self._cards)

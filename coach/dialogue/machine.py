@@ -30,7 +30,7 @@ from functools import lru_cache
 from coach.dialogue import flow, interrupts
 from coach.dialogue.coaching import balance_pattern, rank_actions
 from coach.dialogue.content import DialogueContent
-from coach.dialogue.language import content_words, resolve_language, stems
+from coach.dialogue.language import content_words, resolve_language, stems, words
 from coach.dialogue.parsing import (
     RatingParse,
     certain_ratings,
@@ -73,7 +73,7 @@ HANDLERS: dict[str, Callable[[Turn], Result]] = {
 }
 MAX_QUERY_CHARS = 1000  # retrieval queries built from user text are cut here
 SUBSTANTIVE_ANSWER_WORDS = 6  # content words from which an answer is searched on its own
-SUBSTANTIVE_REST_WORDS = 3  # content words beside a question that make it an answer too
+SUBSTANTIVE_REST_WORDS = 5  # words beside a question that make the message an answer too
 SIGNAL_MIX_WEIGHT = 0.5  # weight of the signals' queries beside the user's own words
 MAX_MIXED_SIGNALS = 2
 SHORT_INSULT_WORDS = 4  # "fuck you", "stomme bot": hostile on the words alone
@@ -279,7 +279,7 @@ def _plan_question(
     qa = _qa_query(question, text)
     rest = u.answer_part if u.question else ""
     on_topic = _on_topic(question, card, content)
-    if state.phase in ANSWERING and _substantive(rest, SUBSTANTIVE_REST_WORDS):
+    if state.phase in ANSWERING and len(words(rest)) >= SUBSTANTIVE_REST_WORDS:
         plan = _by_phase(state, text, u, card, content)
         if plan.kind in ("answer", "intake") and on_topic:
             return replace(plan, queries=(*plan.queries, qa))

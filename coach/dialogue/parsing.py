@@ -346,6 +346,13 @@ def extract_context(text: str, commands: CommandsFile) -> IntakeContext:
 _CLAUSE = re.compile(r"(?:^|[,;:(–-]\s*|\s(?:maar|en|dus|want|but|and|so)\s+)", re.IGNORECASE)
 
 
+_ASKS = re.compile(
+    r"(?:\b[\w']+\s+){0,2}(?:vraagt|vroeg|vraagt zich af|wil weten|asks|asked|wants to know)"
+    r"\s*$",
+    re.IGNORECASE,
+)
+
+
 def find_question(text: str, commands: CommandsFile) -> tuple[str | None, str]:
     """The question a message asks, and what remains around it.
 
@@ -371,7 +378,8 @@ def find_question(text: str, commands: CommandsFile) -> tuple[str | None, str]:
     if best is None:
         return None, text
     question = sample[best[0] : best[1]].strip()
-    rest = (sample[: best[0]] + " " + sample[best[1] :]).strip(" ,;:-–")
+    before = _ASKS.sub("", sample[: best[0]].rstrip(" ,;:-–"))
+    rest = (before + " " + sample[best[1] :]).strip(" ,;:-–")
     return question, " ".join(rest.split())
 
 
