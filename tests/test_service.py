@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-
 import pytest
 
 from coach.dialogue.content import load_content

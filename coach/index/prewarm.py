@@ -24,7 +24,6 @@ def fixed_query_texts(settings: Settings, cards: Iterable[Card]) -> tuple[list[s
     problem = None
     try:
         from coach.dialogue.content import load_content
-
         from coach.understanding.bank import load_bank
 
         content = load_content(settings.prompts_dir)
