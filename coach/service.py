@@ -20,6 +20,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -37,6 +38,7 @@ from coach.settings import Settings, load_settings
 from coach.understanding.bank import load_bank
 from coach.understanding.reader import MessageReader
 
+MAX_OWNER_CHARS = 200  # a name or a date, not an essay
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -331,6 +333,21 @@ class Coach:
             self.store.delete(session_id)
         with self._locks_guard:
             self._session_locks.pop(session_id, None)
+
+    def plan_action(self, session_id: str, action_id: str, who: str, when: str) -> DialogueState:
+        """Fill in "wie / wanneer" for a chosen action; the summary shows them."""
+        with self._lock_for(session_id):
+            state = self.state(session_id)
+            if action_id not in state.chosen:
+                raise InputError(
+                    f"Action {action_id!r} was not chosen in this session; choose it first."
+                )
+            who = clean_user_text(who, MAX_OWNER_CHARS)[0]
+            when = clean_user_text(when, MAX_OWNER_CHARS)[0]
+            owners = tuple(o for o in state.owners if o[0] != action_id)
+            state = replace(state, owners=(*owners, (action_id, who, when)))
+            self.store.save_state(session_id, state.to_dict())
+            return state
 
     def rate_turn(
         self, session_id: str, turn: int, liked: bool | None, comment: str | None = None

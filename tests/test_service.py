@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from coach.dialogue.content import load_content
-from coach.errors import ModelUnavailable, SessionNotFound
+from coach.errors import InputError, ModelUnavailable, SessionNotFound
 from coach.models import Card, Citation, Hit, Passage
 from coach.service import Coach, clean_user_text
 from coach.sessions import SessionStore
@@ -226,3 +226,17 @@ def test_an_unknown_card_names_the_available_ones(tmp_path: Path) -> None:
     coach = make_coach(tmp_path)
     with pytest.raises(Exception, match="blijf-balanceren"):
         coach.start_session(card_id="bestaat-niet")
+
+
+def test_who_and_when_of_a_chosen_action_appear_in_the_summary(tmp_path: Path) -> None:
+    coach = make_coach(tmp_path)
+    session = coach.start_session().session
+    for text in DUTCH_RUN[:-1]:
+        coach.reply(session, text)
+    coach.reply(session, "1")
+    chosen = coach.state(session).chosen[0]
+    coach.plan_action(session, chosen, "Anna (gemeente)", "voor 1 maart")
+    summary = coach.summary_markdown(session)
+    assert "- Wie: Anna (gemeente)" in summary and "- Wanneer: voor 1 maart" in summary
+    with pytest.raises(InputError, match="not chosen"):
+        coach.plan_action(session, "no-such-action", "x", "y")

@@ -92,6 +92,11 @@ class DialogueState:
     clarifying: str | None = None  # "sarcasm" | "contradiction": a clarifying question is pending
     said: tuple[str, ...] = ()  # reflection variants used, so wording does not repeat
     keep_private: bool = False  # the user chose to keep their feelings in the summary
+    owners: tuple[tuple[str, str, str], ...] = ()  # (action id, who, when) filled in by the user
+
+    def owner_of(self, action_id: str) -> tuple[str, str]:
+        """The "wie / wanneer" the user filled in for a chosen action ("" when not yet)."""
+        return next(((w, t) for a, w, t in self.owners if a == action_id), ("", ""))
 
     def answer_to(self, question: int, followup: int | None = None) -> Answer | None:
         """The stored answer to a central question or one of its follow-ups."""
@@ -174,6 +179,7 @@ class DialogueState:
             "clarifying": self.clarifying,
             "said": list(self.said),
             "keep_private": self.keep_private,
+            "owners": [list(o) for o in self.owners],
             "signals": list(self.signals()),
         }
 
@@ -240,6 +246,7 @@ class DialogueState:
                 clarifying=data.get("clarifying") or None,
                 said=tuple(str(s) for s in data.get("said", ())),
                 keep_private=bool(data.get("keep_private", False)),
+                owners=tuple((str(a), str(w), str(t)) for a, w, t in data.get("owners", ())),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(

@@ -205,10 +205,12 @@ def _actions(doc: _Doc) -> tuple[list[str], list[Citation]]:
             if note.action == action.id or (note.action is None and len(chosen) == 1):
                 out.append(f"   - {doc.say('summary_remark', text=note.text)}")
         if state.ended:
+            who, when = state.owner_of(action.id)
             out += [
-                f"   - {doc.say('summary_who')}: {BLANK}",
-                f"   - {doc.say('summary_when')}: {BLANK}",
+                f"   - {doc.say('summary_who')}: {who or BLANK}",
+                f"   - {doc.say('summary_when')}: {when or BLANK}",
             ]
+
     unattached = [n for n in remarks if n.action is None and len(chosen) != 1]
     for note in unattached:
         out.append(f"- {doc.say('summary_remark', text=note.text)}")
