@@ -14,6 +14,7 @@ interleave.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import threading
@@ -28,6 +29,7 @@ from langchain_core.embeddings import Embeddings
 
 import coach.dialogue.machine as machine
 from coach.dialogue.content import DialogueContent, load_content
+from coach.dialogue.parsing import on_topic
 from coach.dialogue.state import DialogueState
 from coach.dialogue.summary import summary_markdown
 from coach.errors import ConfigError, InputError, ModelUnavailable
@@ -35,7 +37,8 @@ from coach.grounding import check_citations
 from coach.models import Card, CoachTurn, Hit, Passage, Understanding
 from coach.sessions import SessionInfo, SessionStore, TurnRecord
 from coach.settings import Settings, load_settings
-from coach.understanding.bank import load_bank
+from coach.understanding.bank import UTTERANCES_FILE, load_bank
+from coach.understanding.model import load_model, model_key, save_model
 from coach.understanding.reader import MessageReader
 
 MAX_OWNER_CHARS = 200  # a name or a date, not an essay
@@ -421,13 +424,37 @@ def build_coach(
 def build_reader(
     settings: Settings, content: DialogueContent, searcher: Searcher | None
 ) -> MessageReader:
-    """The message reader over prompts/understanding.yaml, with the examples' vectors from
-    the index's fixed-vector cache (cue-only when no embedding model can be used)."""
+    """The message reader over prompts/understanding*.yaml.
+
+    Its model is trained from the training texts' vectors (the index's fixed-vector
+    cache) and kept in the index folder, keyed by the embedding model and the files it
+    was trained on, so a start only loads it. Without an embedding model it reads on
+    cues alone.
+    """
     bank = load_bank(settings.prompts_dir / "understanding.yaml")
-    vectors = None
-    if searcher is not None:
-        try:
-            vectors = searcher.fixed_vectors(bank.texts)
-        except ModelUnavailable:
-            vectors = None
-    return MessageReader(bank, content.commands, vectors)
+    commands = content.commands
+
+    def topic(text: str) -> bool:
+        return on_topic(text, content.domain_stems)
+
+    model_name = getattr(searcher, "model_name", "")
+    if searcher is None or not model_name:
+        return MessageReader(bank, commands, topic=topic)
+    prompts = settings.prompts_dir
+    files = [prompts / "understanding.yaml", prompts / UTTERANCES_FILE, prompts / "commands.yaml"]
+    path = settings.index_dir / "reader" / f"{model_key(model_name, files)}.npz"
+    model = load_model(path)
+    if model is not None:
+        return MessageReader(bank, commands, topic=topic, model=model)
+    try:
+        vectors = searcher.fixed_vectors(bank.texts)
+    except ModelUnavailable:
+        return MessageReader(bank, commands, topic=topic)
+    reader = MessageReader(bank, commands, vectors, topic=topic)
+    if reader.model is not None:
+        with contextlib.suppress(OSError):
+            save_model(path, reader.model)
+            for old in path.parent.glob("*.npz"):  # models of earlier files or models
+                if old != path:
+                    old.unlink()
+    return reader

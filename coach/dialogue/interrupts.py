@@ -11,14 +11,14 @@ from dataclasses import replace
 from coach.dialogue.coaching import qa_citations
 from coach.dialogue.flow import conclude, goto_question, on_move_on
 from coach.dialogue.reflect import feeling
-from coach.dialogue.state import DialogueState
+from coach.dialogue.state import DialogueState, Note
 from coach.dialogue.summary import summary_markdown
 from coach.dialogue.turn import Result, Turn
 from coach.models import Ratings
 
 
 def on_command(t: Turn) -> Result:
-    state, command = t.state, t.plan.command
+    state, command = keep_as_note(t), t.plan.command
     total = len(t.card.central_questions)
     if command == "help":
         t.say("help")
@@ -116,8 +116,19 @@ def on_request(t: Turn) -> Result:
     """Something the coach cannot do here: say so plainly, point to what it can, go on."""
     kind = "agenda" if t.plan.redirect == "agenda" else "generic"
     t.parts.append(t.variant(f"req-{kind}", t.content.reflections.requests[kind].get(t.lang)))
-    t.parts += t.pending(t.state)
-    return t.finish(t.state)
+    state = keep_as_note(t)
+    t.parts += t.pending(state)
+    return t.finish(state)
+
+
+def keep_as_note(t: Turn) -> DialogueState:
+    """What a request or a command says about the situation is kept, never dropped."""
+    u = t.understanding
+    if not u.signals:
+        return t.state
+    return replace(
+        t.state, notes=(*t.state.notes, Note(t.state.phase, t.text.strip()[:4000], u.signal_ids))
+    )
 
 
 def on_redirect(t: Turn) -> Result:

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from coach.errors import ConfigError
 from coach.understanding.labels import INTENTS, SIGNALS
-from coach.yamlfile import line_of, parse_yaml
+from coach.yamlfile import line_of, parse_yaml, read_yaml
 
 MIN_EXAMPLES = 15  # per label and language: the issue's floor, checked at load
+UTTERANCES_FILE = "understanding_utterances.yaml"
 
 
 class _Strict(BaseModel):
@@ -43,12 +44,24 @@ class LabelData(_Strict):
 class Tuning(_Strict):
     """The classifier's few numbers, tuned on eval/understanding_dev.yaml only."""
 
-    neighbours: int = Field(default=3, ge=1)
-    cue_bonus: float = 0.04
-    signal_margin: float = 0.0
-    signal_cue_margin: float = -0.04
-    max_signals: int = Field(default=3, ge=1)
-    intent_margin: float = 0.0
+    ridge: float = Field(default=1.0, gt=0)  # regularisation of the linear models
+    class_power: float = Field(default=0.5, ge=0, le=1)  # 0: no class balancing, 1: full
+    form_weight: float = 0.5  # scale of the form features beside the query vector
+    cue_weight: float = 0.5  # scale of the signal-cue features
+    nudge_weight: float = 0.3  # weight of openings that settle the intent ("nee, ik bedoelde")
+    answer_bias: float = 0.2  # an answer is the safe reading when intents are close
+    signal_threshold: float = 0.25  # score (-1..1) from which a signal counts
+    max_signals: int = Field(default=2, ge=1)
+
+
+class Utterance(_Strict):
+    """A labelled training message (prompts/understanding_utterances.yaml)."""
+
+    text: str = Field(min_length=1)
+    lang: str = "nl"
+    phase: str = "question"
+    intent: str
+    signals: tuple[str, ...] = ()
 
 
 MARKERS = ("sarcasm", "contradiction", "feeling", "fatigue", "anger")
@@ -79,7 +92,7 @@ def compile_cues(cues: tuple[str, ...]) -> re.Pattern[str] | None:
 
 @dataclass(frozen=True)
 class ExampleBank:
-    """Examples per label (flattened, in file order) and the cue patterns."""
+    """Examples per label (flattened, in file order), labelled utterances, and the cues."""
 
     tuning: Tuning
     intent_examples: dict[str, tuple[str, ...]]
@@ -88,19 +101,53 @@ class ExampleBank:
     intent_cues: dict[str, re.Pattern[str]]
     signal_cues: dict[str, re.Pattern[str]]
     markers: dict[str, re.Pattern[str]]
+    utterances: tuple[Utterance, ...] = ()
 
     @cached_property
     def texts(self) -> tuple[str, ...]:
-        """Every example once, in a fixed order (the rows of the vector matrix)."""
+        """Every training text once, in a fixed order (the rows of the vector matrix)."""
         seen: dict[str, None] = {}
         for group in (*self.intent_examples.values(), *self.signal_examples.values()):
             seen.update(dict.fromkeys(group))
         seen.update(dict.fromkeys(self.neutral))
+        seen.update(dict.fromkeys(u.text for u in self.utterances))
         return tuple(seen)
 
 
+def load_utterances(path: Path) -> tuple[Utterance, ...]:
+    """The labelled training messages; a missing file means none."""
+    if not path.is_file():
+        return ()
+    data, node = read_yaml(path)
+    if not isinstance(data, list):
+        raise ConfigError(f"{path}:1: expected a list of labelled messages.")
+    out = []
+    for i, raw in enumerate(data):
+        try:
+            item = Utterance.model_validate(raw)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            raise ConfigError(
+                f"{path}:{line_of(node, (i, *error['loc']))}: item {i + 1}: {error['msg']} "
+                "(see eval/understanding_labels.md)."
+            ) from None
+        unknown = [s for s in item.signals if s not in SIGNALS]
+        if item.intent not in INTENTS or unknown:
+            what = (
+                f"intent `{item.intent}`"
+                if item.intent not in INTENTS
+                else f"signal `{unknown[0]}`"
+            )
+            raise ConfigError(
+                f"{path}:{line_of(node, (i,))}: item {i + 1}: unknown {what} "
+                "(see eval/understanding_labels.md)."
+            )
+        out.append(item)
+    return tuple(out)
+
+
 def load_bank(path: Path) -> ExampleBank:
-    """Load and check prompts/understanding.yaml."""
+    """Load and check prompts/understanding.yaml and its labelled utterances beside it."""
     parsed, node = parse_yaml(UnderstandingFile, path)
     for kind, known, table in (
         ("intents", INTENTS, parsed.intents),
@@ -141,4 +188,5 @@ def load_bank(path: Path) -> ExampleBank:
         intent_cues={k: v for k, v in intent_cues.items() if v is not None},
         signal_cues={k: v for k, v in signal_cues.items() if v is not None},
         markers={k: v for k, v in markers.items() if v is not None},
+        utterances=load_utterances(path.with_name(UTTERANCES_FILE)),
     )

@@ -12,8 +12,13 @@ balances its positives and negatives.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -73,3 +78,40 @@ def train(samples: Sequence[Sample], lam: float, class_power: float) -> LinearMo
             :, 0
         ]
     return LinearModel(intent_weights.astype(np.float32), signal_weights.astype(np.float32))
+
+
+# Bump when the features change, so stored models are retrained.
+FEATURES_VERSION = "1"
+
+
+def model_key(model_name: str, files: Sequence[Path]) -> str:
+    """What a trained model depends on: the embedding model, the training and command files,
+    and the feature code's version."""
+    digest = hashlib.sha256(f"{FEATURES_VERSION}\x1f{model_name}".encode())
+    for path in files:
+        digest.update(b"\x1f")
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def load_model(path: Path) -> LinearModel | None:
+    """A model stored by `save_model`, or None when missing or unreadable."""
+    try:
+        with np.load(path) as data:
+            return LinearModel(data["intent"], data["signal"])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def save_model(path: Path, model: LinearModel) -> None:
+    """Store a trained model atomically (a temp file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, intent=model.intent_weights, signal=model.signal_weights)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)

@@ -1,28 +1,23 @@
 """Reading one message: its intent and situation signals, from the vector retrieval uses.
 
-A small nearest-examples classifier over the embedding model already loaded,
-plus lexical cues. No library here: the kNN-style scoring is a few lines of
-numpy over the example vectors, which the service takes from the index's
-fixed-vector cache (embedded once per model, never per turn). The message's
-own vector is the query vector retrieval computes anyway, so reading a
-message costs no extra embedding.
+The message's own vector is the query vector the service computes for
+retrieval anyway, so reading a message costs no extra embedding. A linear
+classifier (`coach.understanding.model`: ridge in closed form, trained at
+start from prompts/understanding*.yaml in milliseconds) scores the intents
+from that vector plus the message's form, and the signals from the vector
+plus reliable cues. The training texts' vectors come from the index's
+fixed-vector cache (embedded once per model, at ingest).
 
-Scores are the mean cosine similarity of the k nearest examples of a label.
-An intent wins by the highest score (cues add a bonus). A signal counts when
-its score beats the `neutral` answers' score by the tuned margin, or when a
-reliable cue names it. Pure text rules then fill in what embeddings cannot
-see: where a question sits inside a longer message, what a correction
-replaces, irony, and which feeling is voiced.
-
-Without vectors (an index without a usable model, fast unit tests) the reader
-works on cues alone.
+Pure text rules then fill in what a classifier cannot see: where a question
+sits inside a longer message, what a correction replaces, irony, and which
+feeling is voiced. Without vectors (an index without a usable model, fast
+unit tests) the reader works on cues alone.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -30,84 +25,78 @@ from coach.dialogue.parsing import find_question, is_question
 from coach.dialogue.schema import CommandsFile
 from coach.models import Understanding
 from coach.understanding.bank import ExampleBank
+from coach.understanding.features import form_features, intent_nudges, signal_cues
 from coach.understanding.labels import INTENTS, PROBLEM_SIGNALS, SIGNALS
+from coach.understanding.model import LinearModel, Sample, train
 
-FixedVectors = Callable[[Sequence[str]], np.ndarray]
+Topic = Callable[[str], bool]
 CORRECTION_LEAD_CHARS = 60  # a correction cue further into the message is not a correction
+NO_SIGNALS = ("offtopic", "hostile")  # these say nothing about the collaboration
 _LEAD_FILLER = re.compile(
-    r"^[\s,:;.!-–]*(?:(?:dat|that|is|was|eigenlijk|actually)\b[\s,:]*)*", re.I
+    r"^[\s,:;.!-–]*(?:(?:dat|that|is|was|eigenlijk|actually)\b[\s,:]*)*", re.IGNORECASE
 )
-
-
-@dataclass(frozen=True)
-class Scores:
-    """Raw scores of one message (for evaluation and tuning)."""
-
-    intents: dict[str, float]
-    signals: dict[str, float]
-    neutral: float
 
 
 class MessageReader:
     """Reads messages; built once per coach from the example bank and its vectors."""
 
     def __init__(
-        self, bank: ExampleBank, commands: CommandsFile, vectors: np.ndarray | None = None
+        self,
+        bank: ExampleBank,
+        commands: CommandsFile,
+        vectors: np.ndarray | None = None,
+        topic: Topic | None = None,
+        model: LinearModel | None = None,
     ) -> None:
         self.bank = bank
         self.commands = commands
-        self._matrix: np.ndarray | None = None
-        self._rows: dict[str, np.ndarray] = {}
-        if vectors is not None and len(vectors) == len(bank.texts):
-            matrix = np.asarray(vectors, dtype=np.float32)
-            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-            self._matrix = matrix / np.maximum(norms, 1e-9)
-            index = {text: i for i, text in enumerate(bank.texts)}
-            groups = {f"i:{k}": v for k, v in bank.intent_examples.items()}
-            groups |= {f"s:{k}": v for k, v in bank.signal_examples.items()}
-            groups["neutral"] = bank.neutral
-            self._rows = {k: np.array([index[t] for t in v]) for k, v in groups.items()}
-
-    @classmethod
-    def build(
-        cls, bank: ExampleBank, commands: CommandsFile, fixed_vectors: FixedVectors | None
-    ) -> MessageReader:
-        """A reader whose example vectors come from `fixed_vectors` (cached per model)."""
-        vectors = fixed_vectors(bank.texts) if fixed_vectors is not None else None
-        return cls(bank, commands, vectors)
+        self.topic: Topic = topic or (lambda text: True)
+        self.model = model
+        if model is None and vectors is not None and len(vectors) == len(bank.texts):
+            self.model = train(
+                self._samples(np.asarray(vectors, dtype=np.float32)),
+                bank.tuning.ridge,
+                bank.tuning.class_power,
+            )
 
     @property
     def uses_vectors(self) -> bool:
-        return self._matrix is not None
+        return self.model is not None
 
-    # -- scores -----------------------------------------------------------------------
-    def _top_mean(self, sims: np.ndarray, key: str) -> float:
-        rows = self._rows[key]
-        k = min(self.bank.tuning.neighbours, len(rows))
-        part = np.partition(sims[rows], len(rows) - k)[len(rows) - k :]
-        return float(part.mean())
+    # -- features ---------------------------------------------------------------------
+    def _unit(self, vector: np.ndarray | Sequence[float]) -> np.ndarray:
+        v = np.asarray(vector, dtype=np.float32)
+        return v / max(float(np.linalg.norm(v)), 1e-9)
 
-    def scores(self, text: str, vector: np.ndarray | Sequence[float] | None) -> Scores:
-        """Label scores of a message: embedding similarity plus cue bonuses."""
-        low = text[:4000]
-        bonus = self.bank.tuning.cue_bonus
-        intents = {k: 0.0 for k in INTENTS}
-        signals = {k: 0.0 for k in SIGNALS}
-        neutral = 0.0
-        if self._matrix is not None and vector is not None:
-            query = np.asarray(vector, dtype=np.float32)
-            query = query / max(float(np.linalg.norm(query)), 1e-9)
-            sims = self._matrix @ query
-            intents = {k: self._top_mean(sims, f"i:{k}") for k in INTENTS}
-            signals = {k: self._top_mean(sims, f"s:{k}") for k in SIGNALS}
-            neutral = self._top_mean(sims, "neutral")
-        for label, pattern in self.bank.intent_cues.items():
-            if pattern.search(low):
-                intents[label] += bonus
-        for label, pattern in self.bank.signal_cues.items():
-            if pattern.search(low):
-                signals[label] += bonus
-        return Scores(intents, signals, neutral)
+    def intent_features(self, text: str, vector: np.ndarray, phase: str) -> np.ndarray:
+        form = form_features(text, phase, self.commands, self.bank, self.topic(text))
+        return np.concatenate([self._unit(vector), self.bank.tuning.form_weight * form])
+
+    def signal_features(self, text: str, vector: np.ndarray) -> np.ndarray:
+        cues = signal_cues(text, self.bank)
+        return np.concatenate([self._unit(vector), self.bank.tuning.cue_weight * cues])
+
+    def _samples(self, vectors: np.ndarray) -> list[Sample]:
+        """Every training text with its labels; a per-label example's other signals are
+        unknown unless its intent says nothing about the situation."""
+        row = {text: i for i, text in enumerate(self.bank.texts)}
+        labelled: list[tuple[str, str, str, tuple[str, ...] | None]] = []
+        for intent, texts in self.bank.intent_examples.items():
+            unknown = None if intent not in NO_SIGNALS else ()
+            labelled += [(t, "question", intent, unknown) for t in texts]
+        for signal, texts in self.bank.signal_examples.items():
+            labelled += [(t, "question", "answer", (signal,)) for t in texts]
+        labelled += [(t, "question", "answer", ()) for t in self.bank.neutral]
+        labelled += [(u.text, u.phase, u.intent, u.signals) for u in self.bank.utterances]
+        return [
+            Sample(
+                self.intent_features(text, vectors[row[text]], phase),
+                self.signal_features(text, vectors[row[text]]),
+                intent,
+                signals,
+            )
+            for text, phase, intent, signals in labelled
+        ]
 
     # -- reading ----------------------------------------------------------------------
     def read(
@@ -116,20 +105,19 @@ class MessageReader:
         """The Understanding of one message in the given phase."""
         if not text.strip():
             return Understanding()
-        s = self.scores(text, vector)
-        intent = self._intent(text, s)
-        signals = self._signals(text, s)
+        if self.model is not None and vector is not None:
+            intent, scores, signals = self._classify(text, np.asarray(vector), phase)
+        else:
+            intent, scores, signals = self._by_cues(text)
         question, rest = (None, "")
         if intent == "question":
             question, rest = find_question(text, self.commands)
+            question = question or text.strip()
         elif intent == "correction":
             rest = self._corrected_part(text)
-        sarcasm = self._marker("sarcasm", text) and any(
-            sig in PROBLEM_SIGNALS for sig, _ in signals
-        )
+        sarcasm = self._marker("sarcasm", text) and any(s in PROBLEM_SIGNALS for s, _ in signals)
         if sarcasm:
             signals = tuple((sig, v) for sig, v in signals if sig != "going_well")
-        contradiction = self._marker("contradiction", text)
         return Understanding(
             intent=intent,
             signals=signals,
@@ -137,39 +125,43 @@ class MessageReader:
             answer_part=rest,
             emotion=self._emotion(text, intent, signals),
             sarcasm=sarcasm,
-            contradiction=contradiction and not sarcasm,
-            intent_scores=tuple(sorted(s.intents.items(), key=lambda kv: -kv[1])),
+            contradiction=self._marker("contradiction", text) and not sarcasm,
+            intent_scores=scores,
         )
 
-    def _intent(self, text: str, s: Scores) -> str:
-        scores = dict(s.intents)
-        if not self.uses_vectors:
-            if is_question(text, True, self.commands):
-                scores["question"] += self.bank.tuning.cue_bonus
-            cued = [k for k in INTENTS if k != "answer" and scores[k] > 0]
-            return max(cued, key=lambda k: scores[k]) if cued else "answer"
-        if find_question(text, self.commands)[0] is not None:
-            scores["question"] += self.bank.tuning.cue_bonus
-        best = max(INTENTS, key=lambda k: (scores[k], -INTENTS.index(k)))
-        if best != "answer" and scores[best] - scores["answer"] < self.bank.tuning.intent_margin:
-            return "answer"
-        return best
-
-    def _signals(self, text: str, s: Scores) -> tuple[tuple[str, float], ...]:
+    def _classify(
+        self, text: str, vector: np.ndarray, phase: str
+    ) -> tuple[str, tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]:
+        assert self.model is not None
         tuning = self.bank.tuning
-        low = text[:4000]
-        found = []
-        for sig in SIGNALS:
-            cued = sig in self.bank.signal_cues and self.bank.signal_cues[sig].search(low)
-            margin = s.signals[sig] - s.neutral
-            if not self.uses_vectors:
-                if cued:
-                    found.append((sig, 1.0))
-                continue
-            if margin >= tuning.signal_margin or (cued and margin >= tuning.signal_cue_margin):
-                found.append((sig, round(margin, 4)))
-        found.sort(key=lambda kv: -kv[1])
-        return tuple(found[: tuning.max_signals])
+        raw = self.model.intent_scores(self.intent_features(text, vector, phase))
+        raw = raw + tuning.nudge_weight * intent_nudges(text, phase, self.commands, self.bank)
+        raw[INTENTS.index("answer")] += tuning.answer_bias
+        intent = INTENTS[int(np.argmax(raw))]
+        scores = tuple(sorted(zip(INTENTS, map(float, raw), strict=True), key=lambda kv: -kv[1]))
+        if intent in NO_SIGNALS:
+            return intent, scores, ()
+        sig = self.model.signal_scores(self.signal_features(text, vector))
+        ranked = sorted(
+            ((s, round(float(v), 4)) for s, v in zip(SIGNALS, sig, strict=True)),
+            key=lambda kv: -kv[1],
+        )
+        found = tuple((s, v) for s, v in ranked if v >= tuning.signal_threshold)
+        return intent, scores, found[: tuning.max_signals]
+
+    def _by_cues(
+        self, text: str
+    ) -> tuple[str, tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]:
+        """Keyword-only reading: a cue decides the intent; answers keep their cued signals."""
+        sample = text[:4000]
+        cued = [k for k, p in self.bank.intent_cues.items() if p.search(sample)]
+        if is_question(text, True, self.commands):
+            cued.append("question")
+        intent = next((k for k in INTENTS if k in cued and k != "answer"), "answer")
+        if intent in NO_SIGNALS:
+            return intent, (), ()
+        found = tuple((s, 1.0) for s in SIGNALS if signal_cues(text, self.bank)[SIGNALS.index(s)])
+        return intent, (), found[: self.bank.tuning.max_signals]
 
     def _marker(self, name: str, text: str) -> bool:
         pattern = self.bank.markers.get(name)
