@@ -46,3 +46,12 @@ def test_settings_are_frozen(tmp_path: Path) -> None:
     with pytest.raises(AttributeError):
         settings.port = 1  # type: ignore[misc]
     assert settings.with_changes(port=1).port == 1
+
+
+def test_the_request_cap_must_be_above_the_message_limit(tmp_path: Path) -> None:
+    settings = load_settings({"COACH_HOME": str(tmp_path)})
+    assert settings.max_request_chars >= 5 * settings.max_message_chars
+    with pytest.raises(ConfigError, match="COACH_MAX_REQUEST_CHARS well above it"):
+        load_settings({"COACH_HOME": str(tmp_path), "COACH_MAX_REQUEST_CHARS": "1000"})
+    raised = load_settings({"COACH_HOME": str(tmp_path), "COACH_MAX_REQUEST_CHARS": "50000"})
+    assert raised.max_request_chars == 50000
