@@ -134,3 +134,28 @@ class BrowserSession:
 
     def close(self) -> None:
         self.http.close()
+
+
+def api_call(url: str, api_name: str, data: list[Any], session_hash: str) -> Any:
+    """Call a public endpoint in the session of a `gradio_client.Client` (its `session_hash`),
+    with JSON written like a browser's, which can carry lone surrogates."""
+    base = url.rstrip("/") + "/gradio_api"
+    with httpx.Client(timeout=120) as http:
+        response = http.post(
+            f"{base}/call/{api_name}",
+            content=json.dumps({"data": data, "session_hash": session_hash}).encode("ascii"),
+            headers={"content-type": "application/json"},
+        )
+        if response.status_code != 200:
+            raise UiError(f"/{api_name}: HTTP {response.status_code} {response.text[:300]}")
+        event_id = response.json()["event_id"]
+        event = ""
+        with http.stream("GET", f"{base}/call/{api_name}/{event_id}") as stream:
+            for line in stream.iter_lines():
+                if line.startswith("event:"):
+                    event = line[6:].strip()
+                elif line.startswith("data:") and event in ("complete", "error"):
+                    if event == "error":
+                        raise UiError(f"/{api_name}: {line[5:300]}")
+                    return json.loads(line[5:])[0]
+    raise UiError(f"/{api_name}: the event stream ended without an answer")

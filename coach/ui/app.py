@@ -345,7 +345,7 @@ class _ChatApp:
             relabelled = [item.component for item in self.labels.items]
             language.change(
                 h.switch_language,
-                [language, state],
+                [language, state, code],
                 [header, *relabelled, *view_outputs],
                 **quiet,
             )

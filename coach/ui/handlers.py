@@ -282,13 +282,14 @@ class ChatHandlers:
             return sv, render.friendly_error(exc, self.ui, lang), gr.update(), gr.update()
         return sv, self.t("feedback_saved", lang), "", gr.update(value=self.write_export(sv))
 
-    def switch_language(self, lang: str, sv: SessionView | None) -> tuple[Any, ...]:
+    def switch_language(self, lang: str, sv: SessionView | None, code: str = "") -> tuple[Any, ...]:
         """Relabel the app. A session that has not begun restarts in the new language; an ongoing
         one is kept (the coach follows the language the user writes in) with a notice saying so."""
         lang = "en" if lang == "en" else "nl"
         header = f"## {self.t('app_title', lang)}\n{self.t('app_subtitle', lang)}"
         relabel = [header, *(self.labels.relabel(item, lang) for item in self.labels.items)]
         try:
+            sv = sv or self.restore(code)
             if sv is None or (sv.language != lang and sv.last_turn.turn == 0):
                 sv = self.start(lang)
             elif sv.language != lang:
