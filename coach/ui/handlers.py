@@ -194,12 +194,15 @@ class ChatHandlers:
         def send(sv: SessionView | None, lang: str) -> tuple[Any, str]:
             language = sv.language if sv else lang
             text = self.t(f"cmd_{key}_send", language)
-            return self.echo(text, sv)[0], text
+            messages, _, pending = self.echo(text, sv)
+            return messages, pending
 
         return send
 
     def suggestion(self, label: str, sv: SessionView | None) -> tuple[Any, str]:
-        return self.echo(label, sv)[0], label
+        """A clicked reply; its text comes from the browser, so it is cleaned like typed text."""
+        messages, _, pending = self.echo(label, sv)
+        return messages, pending
 
     def ratings(
         self, commitment: float, progress: float, result: float, sv: SessionView | None, lang: str
@@ -208,7 +211,8 @@ class ChatHandlers:
         text = render.ratings_message(
             int(commitment), int(progress), int(result), self.ui, language
         )
-        return self.echo(text, sv)[0], text
+        messages, _, pending = self.echo(text, sv)
+        return messages, pending
 
     def new_session(self, sv: SessionView | None, lang: str) -> tuple[Any, ...]:
         try:
