@@ -55,6 +55,15 @@ def clean_user_text(text: str | None, limit: int) -> tuple[str, int]:
     return raw[:limit], len(raw)
 
 
+def new_session_id() -> str:
+    """An unguessable id (128 bits) that never starts with "-": the CLI takes it as an argument
+    (`coach chat --session ID`), and argparse would read "-x..." as an option."""
+    while True:
+        session_id = secrets.token_urlsafe(16)
+        if not session_id.startswith("-"):
+            return session_id
+
+
 class Coach:
     """A coach over one index and one session store."""
 
@@ -112,7 +121,7 @@ class Coach:
         card = self.card(card_id)
         if language not in ("nl", "en"):
             language = "nl"
-        session_id = secrets.token_urlsafe(16)
+        session_id = new_session_id()
         state, reply = machine.start(card, self.content, language=language)
         self.store.create(session_id, card.id, language, state.to_dict())
         turn = self._to_turn(session_id, 0, reply)
