@@ -17,7 +17,7 @@ import pytest
 from coach.dialogue.content import load_content
 from coach.errors import InputError, ModelUnavailable, SessionNotFound
 from coach.models import Card, Citation, Hit, Passage
-from coach.service import Coach, clean_user_text
+from coach.service import Coach, clean_user_text, new_session_id
 from coach.sessions import SessionStore
 from coach.settings import PROMPTS_DIR, Settings
 from tests.dialogue_fixtures import FakeSearch, norms_card, passages, seed_card
@@ -240,3 +240,9 @@ def test_who_and_when_of_a_chosen_action_appear_in_the_summary(tmp_path: Path) -
     assert "- Wie: Anna (gemeente)" in summary and "- Wanneer: voor 1 maart" in summary
     with pytest.raises(InputError, match="not chosen"):
         coach.plan_action(session, "no-such-action", "x", "y")
+
+
+def test_session_ids_can_be_typed_as_command_line_arguments() -> None:
+    ids = {new_session_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    assert not any(i.startswith("-") for i in ids)

@@ -289,6 +289,10 @@ def on_ratings(t: Turn) -> Result:
         t.say("ratings_noted", ratings=_noted(t, parse.values))
     if parse is not None and parse.invalid:
         t.say("rating_invalid", values=t.content.join(list(parse.invalid), t.lang))
+    if parse is not None and parse.decimals:
+        t.say("rating_decimal", values=t.content.join(list(parse.decimals), t.lang))
+    if parse is not None and parse.too_many:
+        t.say("rating_too_many", count=parse.too_many, asked=parse.asked)
     if parse is None and t.state.proposed is not None:
         t.say("ratings_again")
     elif parse is None or not parse.understood:
