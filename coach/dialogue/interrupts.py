@@ -11,9 +11,10 @@ from dataclasses import replace
 from coach.dialogue.coaching import qa_citations
 from coach.dialogue.flow import conclude, goto_question, on_move_on
 from coach.dialogue.reflect import feeling
+from coach.dialogue.review import fresh_reviews, on_review_skip
 from coach.dialogue.state import DialogueState, Note
 from coach.dialogue.summary import summary_markdown
-from coach.dialogue.turn import Result, Turn
+from coach.dialogue.turn import Result, Turn, opening
 from coach.models import Ratings
 
 
@@ -44,11 +45,12 @@ def on_command(t: Turn) -> Result:
             t.parts += t.pending(state)
         return t.finish(state, phase="summary")
     if command == "restart":
-        fresh = DialogueState(card_id=state.card_id, language=state.language)
+        fresh = DialogueState(
+            card_id=state.card_id, language=state.language, reviews=fresh_reviews(state.reviews)
+        )
         t.say("restarted")
         t.say("greeting", title=t.content.card_title(t.card, t.lang))
-        t.say("ask_intake")
-        return t.finish(fresh)
+        return t.finish(opening(t, fresh))
     if state.phase == "summary":
         return on_closed(t)
     if command == "stop":
@@ -57,6 +59,8 @@ def on_command(t: Turn) -> Result:
         t.parts.append(summary_markdown(state, t.card, t.content))
         return t.finish(state)
     if command == "skip":
+        if state.phase == "review":
+            return on_review_skip(t)
         if state.phase == "actions":
             return conclude(t, state, ())
         return on_move_on(t)
@@ -65,7 +69,7 @@ def on_command(t: Turn) -> Result:
 
 def _back(t: Turn, state: DialogueState, total: int) -> Result:
     """To the previous central question, or to the one a sentence named ("vraag 2")."""
-    if state.phase == "intake" or total == 0:
+    if state.phase in ("intake", "review") or total == 0:
         t.say("back_unavailable")
         t.parts += t.pending(state)
         return t.finish(state)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 
-from coach.dialogue import flow, interrupts
+from coach.dialogue import flow, interrupts, review
 from coach.dialogue.coaching import balance_pattern, rank_actions
 from coach.dialogue.content import DialogueContent
 from coach.dialogue.language import content_words, resolve_language, stems, words
@@ -47,7 +47,7 @@ from coach.dialogue.parsing import (
     starts_with_phrase,
 )
 from coach.dialogue.replies import Plan, Query, Reply
-from coach.dialogue.state import DialogueState
+from coach.dialogue.state import DialogueState, Review
 from coach.dialogue.turn import Result, Turn, greet
 from coach.models import Card, Hit, Ratings, Understanding
 
@@ -70,6 +70,7 @@ HANDLERS: dict[str, Callable[[Turn], Result]] = {
     "request": interrupts.on_request,
     "redirect": interrupts.on_redirect,
     "closed": interrupts.on_closed,
+    "review": review.on_review,
 }
 MAX_QUERY_CHARS = 1000  # retrieval queries built from user text are cut here
 SUBSTANTIVE_ANSWER_WORDS = 6  # content words from which an answer is searched on its own
@@ -255,7 +256,23 @@ def _plan_summary(
     return Plan("closed")
 
 
+def _plan_review(
+    state: DialogueState, text: str, u: Understanding, card: Card, content: DialogueContent
+) -> Plan:
+    """Looking back at last round's actions: short answers ("deels", "nee, nog niet") are
+    read by their words, not by intent; only a question about the cards interrupts."""
+    cmds = content.commands
+    if (
+        review.review_status(text, cmds) is None
+        and is_question(text, True, cmds)
+        and _on_topic(text, card, content)
+    ):
+        return Plan("qa", queries=(_qa_query(text, text),))
+    return Plan("review")
+
+
 _BY_PHASE: dict[str, Planner] = {
+    "review": _plan_review,
     "intake": _plan_answering,
     "question": _plan_answering,
     "followup": _plan_answering,
@@ -380,15 +397,28 @@ def plan_turn(
         if command == "skip" and state.phase == "balance":
             return _actions_plan(state, state.ratings, None, content)
         return Plan("command", command=command)
+    if state.phase == "review":
+        return _plan_review(state, text, u, card, content)
     planner = _BY_INTENT.get(u.intent, _by_phase)
     return planner(state, text, u, card, content)
 
 
 def start(
-    card: Card, content: DialogueContent, language: str = "nl"
+    card: Card,
+    content: DialogueContent,
+    language: str = "nl",
+    reviews: Sequence[Review] = (),
 ) -> tuple[DialogueState, Reply]:
-    """A new conversation about `card`: the greeting and the intake question."""
-    state = DialogueState(card_id=card.id, language=language if language in ("nl", "en") else "nl")
+    """A new conversation about `card`: the greeting and the intake question.
+
+    `reviews`: in a team round, the actions the partner chose last round; the coach
+    first asks what became of each ("Vorige keer koos je ... — is dat gelukt?").
+    """
+    state = DialogueState(
+        card_id=card.id,
+        language=language if language in ("nl", "en") else "nl",
+        reviews=tuple(review.fresh_reviews(tuple(reviews))),
+    )
     return greet(state, card, content)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-PHASES = ("intake", "question", "followup", "balance", "actions", "summary")
+PHASES = ("review", "intake", "question", "followup", "balance", "actions", "summary")
 SUGGESTION_KEYS = (*PHASES, "confirm")  # "confirm": while ratings wait for a "ja"
 RATING_NAMES = ("commitment", "progress", "result")
 COMMAND_NAMES = ("help", "skip", "back", "summary", "restart", "stop", "repeat", "keep")
@@ -116,6 +116,19 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
     "export_transcript": _NONE,
     "export_you": _NONE,
     "export_feedback": _NONE,
+    "review_intro": frozenset({"count"}),
+    "review_ask": frozenset({"title"}),
+    "review_unclear": _NONE,
+    "review_noted_done": _NONE,
+    "review_noted_partly": _NONE,
+    "review_noted_not_yet": _NONE,
+    "review_skipped": _NONE,
+    "review_thanks": _NONE,
+    "summary_reviews": _NONE,
+    "review_status_done": _NONE,
+    "review_status_partly": _NONE,
+    "review_status_not_yet": _NONE,
+    "review_status_none": _NONE,
 }
 PATTERN_VARS = frozenset(RATING_NAMES)
 WHY_VARS = frozenset({*RATING_NAMES, "parties", "role"})
@@ -245,6 +258,15 @@ class Hostile(_Strict):
     targets: tuple[str, ...]
 
 
+class ReviewWords(_Strict):
+    """How a partner says what became of last round's action (precedence: partly, not yet,
+    done, so "niet helemaal gelukt" is partly and "nog niet" is not yet)."""
+
+    done: WordLists = WordLists()
+    partly: WordLists = WordLists()
+    not_yet: WordLists = WordLists()
+
+
 class CommandsFile(_Strict):
     commands: dict[str, WordLists]
     move_on: WordLists
@@ -263,6 +285,7 @@ class CommandsFile(_Strict):
     place_words: tuple[str, ...] = ()
     confirm: WordLists = WordLists()
     agenda_words: tuple[str, ...] = ()
+    review_status: ReviewWords = ReviewWords()
 
 
 class BankCentral(_Strict):

@@ -6,6 +6,10 @@ the signals read from them) and the citations already shown, so it serialises
 to a small JSON object that the session store keeps with each turn
 (`to_dict`/`from_dict`). Version 1 states (before the understanding step)
 still load: their answers simply carry no signals.
+
+A session in a team round may start with `reviews`: the actions the partner
+chose last round, handed in by the service, each asked about once in phase
+"review" ("Vorige keer koos je ... — is dat gelukt?") before the intake.
 """
 
 from __future__ import annotations
@@ -19,8 +23,23 @@ from coach.models import Action, Citation, Ratings
 
 STATE_VERSION = 2
 READABLE_VERSIONS = (1, 2)
-PHASES = ("intake", "question", "followup", "balance", "actions", "summary")
+PHASES = ("review", "intake", "question", "followup", "balance", "actions", "summary")
 CLARIFY = -1  # `Answer.followup` of the user's reply to a clarifying question
+REVIEW_STATUSES = ("done", "partly", "not_yet")
+
+
+@dataclass(frozen=True)
+class Review:
+    """An action the partner chose in the previous round, and what became of it.
+
+    `status` is None until answered, and stays None when the user skipped it or
+    twice gave no readable answer; `text` keeps the user's own words.
+    """
+
+    action: str  # action id in prompts/actions.yaml
+    title: str  # in the session's language
+    status: str | None = None  # one of REVIEW_STATUSES
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +112,8 @@ class DialogueState:
     said: tuple[str, ...] = ()  # reflection variants used, so wording does not repeat
     keep_private: bool = False  # the user chose to keep their feelings in the summary
     owners: tuple[tuple[str, str, str], ...] = ()  # (action id, who, when) filled in by the user
+    reviews: tuple[Review, ...] = ()  # last round's chosen actions (team rounds)
+    review_index: int = 0  # the review being asked about (phase "review")
 
     def owner_of(self, action_id: str) -> tuple[str, str]:
         """The "wie / wanneer" the user filled in for a chosen action ("" when not yet)."""
@@ -180,6 +201,11 @@ class DialogueState:
             "said": list(self.said),
             "keep_private": self.keep_private,
             "owners": [list(o) for o in self.owners],
+            "reviews": [
+                {"action": r.action, "title": r.title, "status": r.status, "text": r.text}
+                for r in self.reviews
+            ],
+            "review_index": self.review_index,
             "signals": list(self.signals()),
         }
 
@@ -247,6 +273,16 @@ class DialogueState:
                 said=tuple(str(s) for s in data.get("said", ())),
                 keep_private=bool(data.get("keep_private", False)),
                 owners=tuple((str(a), str(w), str(t)) for a, w, t in data.get("owners", ())),
+                reviews=tuple(
+                    Review(
+                        str(r["action"]),
+                        str(r["title"]),
+                        _status(r.get("status")),
+                        str(r.get("text", "")),
+                    )
+                    for r in data.get("reviews", ())
+                ),
+                review_index=int(data.get("review_index", 0)),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(
@@ -273,6 +309,14 @@ def _ratings(raw: dict[str, Any]) -> Ratings:
         _opt_int(raw.get("progress")),
         _opt_int(raw.get("result")),
     )
+
+
+def _status(value: Any) -> str | None:
+    if value is None:
+        return None
+    if value not in REVIEW_STATUSES:
+        raise ValueError(f"review status {value!r}")
+    return str(value)
 
 
 def _opt_int(value: Any) -> int | None:

@@ -151,11 +151,24 @@ def _answers(doc: _Doc) -> list[str]:
     return out
 
 
+def _reviews(doc: _Doc) -> list[str]:
+    """Last round's actions (team rounds) and what became of them, in the user's words."""
+    if not doc.state.reviews:
+        return []
+    out = [f"## {doc.say('summary_reviews')}", ""]
+    for review in doc.state.reviews:
+        status = doc.say(f"review_status_{review.status or 'none'}")
+        out.append(f"- **{review.title}**: {status}")
+        if review.text:
+            out.append(_blockquote(review.text, "  "))
+    return [*out, ""]
+
+
 def _notes(doc: _Doc) -> list[str]:
     lines = []
     for note in doc.state.notes:
-        if note.action is not None or note.phase == "actions":
-            continue  # shown with the chosen actions
+        if note.action is not None or note.phase in ("actions", "review"):
+            continue  # shown with the chosen actions, or with last round's actions
         words = doc.user_words(note.text, note.private, note.signals)
         if words:
             lines += [words, ""]
@@ -245,6 +258,7 @@ def summary_markdown(state: DialogueState, card: Card, content: DialogueContent)
         "",
     ]
     out += _synthesis(doc)
+    out += _reviews(doc)
     out += _context(doc)
     out += _answers(doc)
     out += _notes(doc)

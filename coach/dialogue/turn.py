@@ -149,7 +149,11 @@ class Turn:
 
     def pending(self, state: DialogueState) -> list[str]:
         """Re-ask whatever the conversation is waiting for."""
-        if state.phase == "intake":
+        if state.phase == "review" and state.review_index < len(state.reviews):
+            if state.clarifying == "review":
+                return [self.msg("review_unclear")]
+            return [self.msg("review_ask", title=state.reviews[state.review_index].title)]
+        if state.phase in ("intake", "review"):
             return [self.msg("ask_intake")]
         if state.phase == "question":
             return [self.ask_central(state.question_index)]
@@ -195,6 +199,7 @@ class Turn:
                     used_ids.append(hit.passage.id)
         total = len(self.card.central_questions)
         index = {
+            "review": 0,
             "intake": 0,
             "question": state.question_index + 1,
             "followup": state.question_index + 1,
@@ -225,9 +230,20 @@ class Turn:
         return state, reply
 
 
+def opening(t: Turn, state: DialogueState) -> DialogueState:
+    """What follows the greeting: the first question about last round's actions
+    (team rounds, `coach.dialogue.review`), or else the intake question."""
+    if state.reviews:
+        if len(state.reviews) > 1:
+            t.say("review_intro", count=len(state.reviews))
+        t.say("review_ask", title=state.reviews[0].title)
+        return replace(state, phase="review", review_index=0, clarifying=None)
+    t.say("ask_intake")
+    return replace(state, phase="intake")
+
+
 def greet(state: DialogueState, card: Card, content: DialogueContent) -> Result:
-    """The opening turn: who the coach is, and the intake question."""
+    """The opening turn: who the coach is, and the first question."""
     t = Turn(state, "", Plan("start"), {}, card, content, {})
     t.say("greeting", title=content.card_title(card, state.language))
-    t.say("ask_intake")
-    return t.finish(state)
+    return t.finish(opening(t, state))

@@ -32,7 +32,15 @@ from coach.templates import render_template
 Message = dict[str, Any]
 LANGUAGES = ("nl", "en")
 PHASE_ORDER = ("intake", "question", "balance", "actions", "summary")
-_PHASE_STEP = {"intake": 0, "question": 1, "followup": 1, "balance": 2, "actions": 3, "summary": 4}
+_PHASE_STEP = {
+    "review": 0,
+    "intake": 0,
+    "question": 1,
+    "followup": 1,
+    "balance": 2,
+    "actions": 3,
+    "summary": 4,
+}
 RATING_KEYS = ("commitment", "progress", "result")
 
 
