@@ -43,6 +43,18 @@ class InputError(CoachError):
     """User input cannot be used as given (empty query, malformed script...)."""
 
 
+class RoundNotFound(CoachError):
+    """No team round answers to this id and key (or join code).
+
+    One message for an unknown round, a wrong key and a missing key alike, so that
+    codes cannot be probed.
+    """
+
+
+class RoundClosed(CoachError):
+    """The team round of this session is closed (or not open yet); answers are refused."""
+
+
 def one_line(exc: BaseException) -> str:
     """An exception as one short line for a message: its type and the first line of its text."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

@@ -9,6 +9,11 @@ dropped, as in the dialogue). Time is split by weights with per-block minimums
 and rounded to 5 minutes, and the rounding remainder goes to the question
 blocks, so the agenda always adds up to exactly the requested duration.
 
+A plan made from a team round (`coach.rounds.plan`) gets a `PlanFocus`: the
+round's differences open the plan and its own agenda block ("Waar we
+verschillen"), the central questions that fit them come first, and the
+readings are retrieved with them.
+
 This module holds the plan's data model and the agenda builder (`make_plan`);
 `plan_library` reads the data file, `plan_readings` finds the grounded quotes
 and `plan_render` writes the plan as Markdown.
@@ -36,6 +41,7 @@ from coach.settings import PROMPTS_DIR
 __all__ = [
     "AgendaBlock",
     "Exercise",
+    "PlanFocus",
     "SessionPlan",
     "best_quote",
     "load_library",
@@ -56,6 +62,16 @@ class Exercise:
 
 
 @dataclass(frozen=True)
+class PlanFocus:
+    """Where a group session starts when it follows a team round."""
+
+    title: str  # e.g. "Teamronde Wijkzorg Noord, ronde 1: 6 deelnemers."
+    lines: tuple[str, ...]  # the differences and what to bring up, in words
+    words: str  # what questions, exercises and readings should fit
+    first: str = ""  # what the first question block should be about (the widest spread)
+
+
+@dataclass(frozen=True)
 class AgendaBlock:
     """One time block; `start` is minutes from the beginning."""
 
@@ -68,6 +84,7 @@ class AgendaBlock:
     question: str | None = None
     card_id: str | None = None
     followups: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # a focus block: the round's differences
 
     @property
     def end(self) -> int:
@@ -88,6 +105,7 @@ class SessionPlan:
     blocks: tuple[AgendaBlock, ...]
     readings: tuple[Citation, ...]
     library: PlanLibrary = field(repr=False, compare=False)
+    focus: PlanFocus | None = None
 
     def total_minutes(self) -> int:
         return sum(b.minutes for b in self.blocks)
@@ -115,15 +133,21 @@ def _card_lookup(source: Any) -> Mapping[str, Card]:
     return cards
 
 
-def _pick_questions(cards: Sequence[Card], limit: int) -> list[tuple[Card, str]]:
-    """Central questions, round-robin over the cards so each card is represented."""
+def _pick_questions(
+    cards: Sequence[Card], limit: int, focus: PlanFocus | None = None
+) -> list[tuple[Card, str]]:
+    """Central questions, round-robin over the cards so each card is represented; with a
+    focus, the questions about its `first` theme come first, then those closest to it."""
     picked: list[tuple[Card, str]] = []
     depth = max((len(c.central_questions) for c in cards), default=0)
     for i in range(depth):
         for card in cards:
-            if i < len(card.central_questions) and len(picked) < limit:
+            if i < len(card.central_questions):
                 picked.append((card, card.central_questions[i]))
-    return picked
+    if focus is not None:
+        first, other = word_set(focus.first), word_set(focus.words)
+        picked.sort(key=lambda cq: (-len(word_set(cq[1]) & first), -len(word_set(cq[1]) & other)))
+    return picked[:limit]
 
 
 def _split_minutes(
@@ -215,8 +239,12 @@ def make_plan(
     language: str = "nl",
     *,
     prompts_dir: Path | None = None,
+    focus: PlanFocus | None = None,
 ) -> SessionPlan:
-    """Build a session plan for a facilitator; raises InputError with the fix for bad input."""
+    """Build a session plan for a facilitator; raises InputError with the fix for bad input.
+
+    `focus`: where the group differs (a team round); it opens the plan.
+    """
     if prompts_dir is None:
         settings = getattr(coach_or_searcher, "settings", None)
         prompts_dir = getattr(settings, "prompts_dir", PROMPTS_DIR)
@@ -244,16 +272,20 @@ def make_plan(
             f"{limits.max_minutes} minutes."
         )
     context = " ".join(str(context or "").split())[:2000]
-    context_words = word_set(context)
+    context_words = word_set(context) | (word_set(focus.words) if focus else set())
     english = english_questions(Path(prompts_dir)) if lang == "en" else {}
 
-    fixed = [b for b in library.agenda if b.repeat is None and minutes >= b.min_session]
+    fixed = [
+        b
+        for b in library.agenda
+        if b.repeat is None and minutes >= b.min_session and (focus is not None or not b.focus)
+    ]
     repeat = next((b for b in library.agenda if b.repeat == "central_questions"), None)
     room = minutes - sum(b.min_minutes for b in fixed)
     n_questions = 0
     if repeat is not None:
         n_questions = max(1, min(limits.max_question_blocks, room // max(repeat.min_minutes, 1)))
-    questions = _pick_questions(chosen, n_questions)
+    questions = _pick_questions(chosen, n_questions, focus)
     layout: list[tuple[BlockTemplate, tuple[Card, str] | None]] = []
     for template in library.agenda:
         if template.repeat == "central_questions":
@@ -297,6 +329,7 @@ def make_plan(
                 question=english.get(text, text) if question else None,
                 card_id=question[0].id if question else None,
                 followups=tuple(english.get(f, f) for f in followups),
+                notes=focus.lines if focus and template.focus else (),
             )
         )
         start += share
@@ -312,6 +345,12 @@ def make_plan(
         context=context,
         goal=library.render("goal", lang, minutes=minutes, group_size=group_size, cards=joined),
         blocks=tuple(blocks),
-        readings=grounded_readings(coach_or_searcher, chosen, context, limits.readings),
+        readings=grounded_readings(
+            coach_or_searcher,
+            chosen,
+            f"{focus.words} {context}".strip() if focus else context,
+            limits.readings,
+        ),
         library=library,
+        focus=focus,
     )

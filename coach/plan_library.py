@@ -42,6 +42,7 @@ class BlockTemplate(_Strict):
     exercises: list[str]
     repeat: Literal["central_questions"] | None = None
     min_session: int = 0
+    focus: bool = False  # only in a plan made from a team round (`coach plan --round`)
 
 
 class ExerciseSpec(_Strict):

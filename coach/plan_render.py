@@ -34,6 +34,10 @@ def plan_markdown(plan: SessionPlan) -> str:
     ]
     if plan.context:
         out += [f"## {r('context_heading', lang)}", "", f"> {_md_safe(plan.context)}", ""]
+    if plan.focus is not None:
+        out += [f"## {r('focus_heading', lang)}", "", _md_safe(plan.focus.title), ""]
+        out += [f"{i}. {line}" for i, line in enumerate(plan.focus.lines, 1)]
+        out.append("")
     out += [f"## {r('agenda_heading', lang)}", "", r("table_header", lang)]
     for block in plan.blocks:
         out.append(
@@ -55,6 +59,9 @@ def plan_markdown(plan: SessionPlan) -> str:
             block.purpose,
             "",
         ]
+        if block.notes:
+            out += [f"- {note}" for note in block.notes]
+            out.append("")
         if block.question:
             out += [f"**{r('question_label', lang)}:** {block.question}", ""]
         if block.followups:

@@ -20,8 +20,9 @@ import secrets
 import threading
 import time
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 from typing import Any, Protocol
 
 import numpy as np
@@ -30,11 +31,12 @@ from langchain_core.embeddings import Embeddings
 import coach.dialogue.machine as machine
 from coach.dialogue.content import DialogueContent, load_content
 from coach.dialogue.parsing import on_topic
-from coach.dialogue.state import DialogueState
+from coach.dialogue.state import DialogueState, Review
 from coach.dialogue.summary import summary_markdown
-from coach.errors import ConfigError, InputError, ModelUnavailable
+from coach.errors import ConfigError, InputError, ModelUnavailable, RoundClosed
 from coach.grounding import check_citations
 from coach.models import Card, CoachTurn, Hit, Passage, Understanding
+from coach.rounds.store import RoundStore
 from coach.sessions import SessionInfo, SessionStore, TurnRecord
 from coach.settings import Settings, load_settings
 from coach.understanding.bank import UTTERANCES_FILE, load_bank
@@ -127,6 +129,8 @@ class Coach:
         self.notice = notice  # e.g. "fell back to another embedding model"
         self._cards = searcher.cards()
         self._corpus_texts = _CardTexts(self._cards)
+        self._rounds = RoundStore(store)
+        self.today: Callable[[], date] = date.today  # the calendar team rounds open and close by
         self._retrieval_lock = threading.Lock()
         self._session_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -222,13 +226,19 @@ class Coach:
         with self._locks_guard:
             return self._session_locks.setdefault(session_id, threading.Lock())
 
-    def start_session(self, card_id: str | None = None, language: str = "nl") -> CoachTurn:
-        """Create a session with an unguessable id and return the coach's greeting (turn 0)."""
+    def start_session(
+        self, card_id: str | None = None, language: str = "nl", reviews: Sequence[Review] = ()
+    ) -> CoachTurn:
+        """Create a session with an unguessable id and return the coach's greeting (turn 0).
+
+        `reviews`: in a team round, the actions this partner chose last round; the coach
+        asks about them first (`coach.rounds.service` hands them in).
+        """
         card = self.card(card_id)
         if language not in ("nl", "en"):
             language = "nl"
         session_id = new_session_id()
-        state, reply = machine.start(card, self.content, language=language)
+        state, reply = machine.start(card, self.content, language=language, reviews=reviews)
         self.store.create(session_id, card.id, language, state.to_dict())
         turn = self._to_turn(session_id, 0, reply)
         self.store.record_turn(session_id, 0, None, turn.to_dict(), state.to_dict(), reply.language)
@@ -238,10 +248,34 @@ class Coach:
         """What is kept of a user's message: exactly what `reply` stores for it."""
         return clean_user_text(text, self.settings.max_message_chars)[0]
 
+    def admit(self, session_id: str) -> None:
+        """Refuse new answers in a session whose team round is closed (or not open yet)."""
+        team_round = self._rounds.round_of_session(session_id)
+        if team_round is None:
+            return
+        status = team_round.status(self.today())
+        if status == "closed":
+            when = (
+                f"closed on {team_round.closes_on.isoformat()}"
+                if team_round.closed_at is None
+                else "has been closed by its facilitator"
+            )
+            raise RoundClosed(
+                f"This team round {when}: new answers are no longer added. Your session "
+                "stays yours to read, download or delete."
+            )
+        if status == "scheduled":
+            raise RoundClosed(
+                f"This team round opens on {team_round.opens_on.isoformat()}; "
+                "come back then to reflect."
+            )
+
     def reply(self, session_id: str, text: str | None) -> CoachTurn:
-        """Run one user turn and store it; odd input never raises, only a missing session does."""
+        """Run one user turn and store it; odd input never raises, only a missing session does
+        (or a session whose team round is closed: `RoundClosed`)."""
         started = time.perf_counter()
         with self._lock_for(session_id):
+            self.admit(session_id)
             state = DialogueState.from_dict(self.store.load_state(session_id))
             card = self.card(state.card_id)
             cleaned, original_length = clean_user_text(text, self.settings.max_message_chars)
@@ -353,6 +387,7 @@ class Coach:
     def plan_action(self, session_id: str, action_id: str, who: str, when: str) -> DialogueState:
         """Fill in "wie / wanneer" for a chosen action; the summary shows them."""
         with self._lock_for(session_id):
+            self.admit(session_id)
             state = self.state(session_id)
             if action_id not in state.chosen:
                 raise InputError(

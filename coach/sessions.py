@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +69,64 @@ def m002_turn_feedback(db: sqlite3.Connection) -> None:
 @migration
 def m003_session_preview(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE sessions ADD COLUMN preview TEXT NOT NULL DEFAULT ''")
+
+
+@migration
+def m004_team_rounds(db: sqlite3.Connection) -> None:
+    """Collaborations, their rounds, partners and round memberships (coach.rounds).
+
+    Codes are stored as digests only: the facilitator key as a salted scrypt hash, join
+    and partner codes as SHA-256 (random, high-entropy codes that must be looked up).
+    A membership belongs to a session: deleting the session removes it from every
+    report and export.
+    """
+    db.execute(
+        """CREATE TABLE collaborations (
+            id TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            name TEXT NOT NULL,
+            card_id TEXT NOT NULL,
+            organisations_json TEXT NOT NULL DEFAULT '[]',
+            key_salt BLOB NOT NULL,
+            key_hash BLOB NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE rounds (
+            id TEXT PRIMARY KEY,
+            collaboration_id TEXT NOT NULL REFERENCES collaborations(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            opens_on TEXT NOT NULL,
+            closes_on TEXT NOT NULL,
+            closed_at TEXT,
+            join_digest TEXT NOT NULL UNIQUE,
+            UNIQUE (collaboration_id, number)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE partners (
+            id INTEGER PRIMARY KEY,
+            collaboration_id TEXT NOT NULL REFERENCES collaborations(id) ON DELETE CASCADE,
+            code_digest TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE memberships (
+            session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+            round_id TEXT NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+            partner_id INTEGER NOT NULL REFERENCES partners(id) ON DELETE CASCADE,
+            organisation TEXT NOT NULL,
+            role TEXT NOT NULL,
+            share TEXT NOT NULL CHECK (share IN ('scores', 'signals', 'answers')),
+            withdrawn INTEGER NOT NULL DEFAULT 0,
+            joined_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (round_id, partner_id)
+        )"""
+    )
+    db.execute("CREATE INDEX memberships_round ON memberships(round_id)")
 
 
 @dataclass(frozen=True)
@@ -138,6 +196,15 @@ class SessionStore:
         """Names of applied migrations, in order."""
         with self._lock:
             return [r[0] for r in self._db.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """One write transaction on this store's file (for stores of other tables in it)."""
+        return self._tx()
+
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one read query, under the store's lock."""
+        with self._lock:
+            return list(self._db.execute(sql, tuple(params)).fetchall())
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:

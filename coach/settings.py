@@ -44,6 +44,7 @@ class Settings:
     max_request_chars: int = 20000  # the web app refuses longer texts before storing anything
     idle_timeout: int = 3600  # seconds before the web app forgets an idle browser's chat view
     max_file_mb: float = 5.0  # corpus files above this size are skipped at ingest, with a message
+    round_min_partners: int = 3  # team rounds: answers are shown only from this many sharers on
     prompts_dir: Path = PROMPTS_DIR
 
     @property
@@ -92,6 +93,7 @@ _ENV_FIELDS = {
     "COACH_MAX_FILE_MB": "max_file_mb",
     "COACH_MAX_REQUEST_CHARS": "max_request_chars",
     "COACH_IDLE_TIMEOUT": "idle_timeout",
+    "COACH_ROUND_MIN_PARTNERS": "round_min_partners",
     "COACH_PROMPTS_DIR": "prompts_dir",
 }
 
@@ -104,6 +106,14 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
         if name == "corpus_dirs":
             items = raw if isinstance(raw, list) else str(raw).split(os.pathsep)
             return tuple(Path(str(p)).expanduser() for p in items if str(p).strip())
+        if name == "round_min_partners":
+            value = int(raw)
+            if value < 2:  # one partner's answers are never anonymous
+                raise ConfigError(
+                    f"{source}: `round_min_partners` must be at least 2 (got {value}); "
+                    "answers of a single partner can never be shown anonymously."
+                )
+            return value
         if name in {"port", "top_k", "max_message_chars", "max_request_chars", "idle_timeout"}:
             value = int(raw)
             if value <= 0:
