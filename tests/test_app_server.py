@@ -161,9 +161,21 @@ def test_english_session_over_the_api(served: Served) -> None:
 
 
 def test_api_lists_only_the_public_endpoints(served: Served) -> None:
+    from coach.ui.round_api import ROUND_ENDPOINTS
+
     info = client(served.url).view_api(print_info=False, return_format="dict")
-    assert set(info["named_endpoints"]) == {"/chat", "/chat_json", "/start", "/summary"}
+    rounds = {f"/{name}" for name in ROUND_ENDPOINTS}
+    assert set(info["named_endpoints"]) == {"/chat", "/chat_json", "/start", "/summary", *rounds}
     assert not info["unnamed_endpoints"]
+    join = info["named_endpoints"]["/round_join"]
+    assert [p["parameter_name"] for p in join["parameters"]] == [
+        "join_code",
+        "organisation",
+        "role",
+        "share",
+        "language",
+        "partner_code",
+    ]
     chat = info["named_endpoints"]["/chat"]
     assert [p["parameter_name"] for p in chat["parameters"]] == ["message"]
 

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "coach.cli.chat",  # chat, sessions
     "coach.cli.serve",  # serve
     "coach.cli.plan",  # plan
+    "coach.cli.rounds",  # round create|open|close|status|report|export|join|share
     "coach.cli.evaluate",  # eval run
 )
 

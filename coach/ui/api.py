@@ -15,9 +15,10 @@ import gradio as gr
 from coach.errors import SessionNotFound
 from coach.ui import render
 from coach.ui.handlers import ChatHandlers, SessionView
+from coach.ui.round_api import ROUND_ENDPOINTS
 
 log = logging.getLogger(__name__)
-PUBLIC_ENDPOINTS = ("chat", "chat_json", "start", "summary")
+PUBLIC_ENDPOINTS = ("chat", "chat_json", "start", "summary", *ROUND_ENDPOINTS)
 
 
 class ChatApi:

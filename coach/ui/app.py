@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from coach.rounds.service import TeamRounds
+from coach.rounds.texts import load_round_texts
 from coach.ui import render
 from coach.ui.api import ChatApi, hide_private_endpoints
 from coach.ui.edge import ServerEdge
@@ -35,6 +37,7 @@ from coach.ui.handlers import N_SUGGESTIONS, ChatHandlers
 from coach.ui.labels import Labels
 from coach.ui.launch import APP_CSS, launch_app, launch_options, parse_auth
 from coach.ui.render import UiText
+from coach.ui.round_api import RoundApi, with_round_labels
 
 if TYPE_CHECKING:
     from coach.service import Coach
@@ -69,6 +72,8 @@ class _ChatApp:
         self.labels = Labels(ui)
         self.handlers = ChatHandlers(coach, ui, exports, self.labels)
         self.api = ChatApi(self.handlers)
+        self.rounds = TeamRounds(coach)
+        self.round_api = RoundApi(self.handlers, self.rounds)
 
     def build(self) -> CoachBlocks:
         from coach.ui.evaluator import evaluator_tab
@@ -352,6 +357,7 @@ class _ChatApp:
             del balance_title, confirm_text, feedback_hint
 
             self.api.register(state)
+            self.round_api.register(state)
         hide_private_endpoints(app)
         app.queue(default_concurrency_limit=16)
         return app
@@ -362,7 +368,10 @@ def create_app(
 ) -> CoachBlocks:
     """Build (not launch) the web app over a coach; downloads go under `exports_dir`
     (default `$COACH_HOME/exports`), in a folder of this server's own."""
-    ui = ui or render.load_ui_text(coach.settings.prompts_dir)
+    ui = with_round_labels(
+        ui or render.load_ui_text(coach.settings.prompts_dir),
+        load_round_texts(coach.settings.prompts_dir),
+    )
     exports = ExportFolder(exports_dir or coach.settings.home / "exports")
     app = _ChatApp(coach, ui, exports).build()
     limit = coach.settings.max_request_chars
