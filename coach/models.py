@@ -192,6 +192,8 @@ class CoachTurn:
     progress: dict[str, Any] = field(default_factory=dict)  # phase, question i of n, ratings
     notice: str | None = None  # friendly notice (truncated input, ungrounded turn...)
     elapsed_ms: float = 0.0
+    intent: str | None = None  # how the user's message was read (None: the greeting)
+    signals: list[str] = field(default_factory=list)  # situation signals read in the message
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -208,6 +210,8 @@ class CoachTurn:
             "progress": dict(self.progress),
             "notice": self.notice,
             "elapsed_ms": round(self.elapsed_ms, 1),
+            "intent": self.intent,
+            "signals": list(self.signals),
         }
 
 

@@ -284,6 +284,8 @@ class Coach:
             retrieved=list(reply.retrieved),
             progress=dict(reply.progress),
             notice=reply.notice,
+            intent=reply.intent if number else None,
+            signals=list(reply.signals),
         )
 
     def history(self, session_id: str) -> list[TurnRecord]:
@@ -384,6 +386,8 @@ def turn_from_dict(data: dict[str, Any]) -> CoachTurn:
         progress=dict(data.get("progress", {})),
         notice=data.get("notice"),
         elapsed_ms=float(data.get("elapsed_ms", 0.0)),
+        intent=data.get("intent"),
+        signals=list(data.get("signals", [])),
     )
 
 
