@@ -119,7 +119,7 @@ def run_script(coach: CoachLike, script: Script) -> ScriptResult:
             result.summary = str(summary(greeting.session))
         except Exception as exc:  # only fails the script if the script checks the summary
             result.summary = None
-            if model.end and model.end.summary_contains_any:
+            if model.end and model.end.checks_summary():
                 result.error = f"summary failed ({type(exc).__name__}: {exc})"
     if model.end is not None and result.error is None:
         result.end_checks = check_end(model.end, result, script.end_line)
