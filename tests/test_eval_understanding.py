@@ -417,3 +417,12 @@ def test_every_reply_carries_how_the_message_was_read_and_keeps_it_when_stored(
     rebuilt = turn_from_dict(data)
     assert (rebuilt.intent, rebuilt.signals) == (turn.intent, turn.signals)
     assert coach.last_turn(greeting.session).signals == turn.signals
+
+
+def test_the_html_names_a_shipped_set_by_its_repository_path_not_this_machines() -> None:
+    from coach.evaluation.html_understanding import understanding_section
+    from coach.settings import EVAL_DIR
+
+    result = {"set": str(EVAL_DIR / "understanding_dev.yaml"), "items": 1, "signals": {}}
+    section = understanding_section({"understanding": {"sets": {"dev": result}}})
+    assert "<td>eval/understanding_dev.yaml</td>" in section

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from coach.evaluation.charts import label_f1_chart_svg
 from coach.evaluation.metrics import format_value
+from coach.settings import PROJECT_ROOT
 
 _COLUMNS = (
     ("intent_accuracy", "intent accuracy"),
@@ -35,13 +37,22 @@ def _get(result: Mapping[str, Any], key: str) -> Any:
     return (result.get(head) or {}).get(rest) if rest else result.get(key)
 
 
+def _short(path: str) -> str:
+    """A shipped set as `eval/understanding_dev.yaml`, not this machine's absolute path."""
+    try:
+        return Path(path).resolve().relative_to(PROJECT_ROOT.resolve()).as_posix()
+    except ValueError:
+        return path
+
+
 def _sets_table(sets: Mapping[str, Mapping[str, Any]]) -> str:
     head = "<tr><th>set</th><th>file</th><th>items</th>"
     head += "".join(f"<th>{_e(label)}</th>" for _, label in _COLUMNS) + "</tr>"
     rows = [head]
     for name, r in sets.items():
         held = " <span class='badge'>held out</span>" if r.get("held_out") else ""
-        row = f"<tr><td><code>{_e(name)}</code>{held}</td><td>{_e(r.get('set', ''))}</td>"
+        file = _short(str(r.get("set", "")))
+        row = f"<tr><td><code>{_e(name)}</code>{held}</td><td>{_e(file)}</td>"
         row += f"<td class='num'>{_e(r.get('items', ''))}</td>"
         row += "".join(
             f"<td class='num'>{_e(format_value(_get(r, key), 'ratio'))}</td>" for key, _ in _COLUMNS
