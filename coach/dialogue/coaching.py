@@ -22,11 +22,13 @@ from coach.models import Card, Citation, Hit, Ratings
 
 MAX_FOLLOWUPS_PER_QUESTION = 2
 SIGNAL_FIT = 4  # a shared signal outweighs a few shared words when picking a follow-up
+CENTRAL_FIT = 3  # bonus for a fitting follow-up of the central question being answered
 # Quote choice: scores are cosine similarities of sentence windows (about 0.75-0.9
 # for related text with e5), so these are small on purpose.
 RANK_STEP = 0.004  # prior for retrieval rank
 REPLY_REPEAT = 0.03  # same passage as another quote in this reply (another sentence of it)
 SESSION_REPEAT = 0.02  # passage quoted earlier in the session
+SESSION_SAME_QUOTE = 0.05  # the very same sentences quoted earlier in the session
 UNRELATED_PENALTY = 0.05  # without windows: a quote sharing no word with the query
 
 
@@ -72,15 +74,15 @@ def pick_followup(
     if not unused:
         return None
     current = set(signals)
-    relevant = [
-        (
-            SIGNAL_FIT * len(current & set(content.followup_signals(card, j)))
-            + _relevance(answer, content.followup_terms(card, j)),
-            -j,
-            j,
-        )
-        for j in unused
-    ]
+
+    def fit(j: int) -> int:
+        base = SIGNAL_FIT * len(current & set(content.followup_signals(card, j)))
+        base += _relevance(answer, content.followup_terms(card, j))
+        if base and state.question_index in content.followup_central(card, j):
+            base += CENTRAL_FIT  # among fitting follow-ups, those about this question first
+        return base
+
+    relevant = [(fit(j), -j, j) for j in unused]
     best = max(relevant)
     if best[0] > 0:
         return best[2]
@@ -127,6 +129,7 @@ def grounded_citation(
     in_reply = {c.passage_id for c in avoid}
     quoted = [c.quote for c in avoid]
     before = {c.passage_id for c in earlier}
+    said_before = {c.quote for c in earlier}
     skip = [" ".join(t.split()).casefold().rstrip("?. ") for t in skip_texts if len(t) >= 20]
     best: tuple[float, int, Citation] | None = None
     for order, hit in enumerate(hits):
@@ -144,6 +147,7 @@ def grounded_citation(
             fit -= UNRELATED_PENALTY
         penalty = REPLY_REPEAT if citation.passage_id in in_reply else 0.0
         penalty += SESSION_REPEAT if citation.passage_id in before else 0.0
+        penalty += SESSION_SAME_QUOTE if citation.quote in said_before else 0.0
         score = fit - penalty - RANK_STEP * order
         if best is None or score > best[0]:
             best = (score, order, citation)
