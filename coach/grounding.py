@@ -62,6 +62,11 @@ PAIR_BONUS = 0.005  # two sentences give a quote its context: preferred when nea
 SEEN_MARGIN = 0.02  # a sentence quoted earlier in the session makes way for a close other one
 
 
+def overlaps(quote: str, others: Iterable[str]) -> bool:
+    """Is `quote` one of `others`, or part of one, or does it contain one?"""
+    return any(quote in other or other in quote for other in others if other)
+
+
 def window_quote(
     hit: Hit, avoid: Iterable[str] = (), seen: Iterable[str] = (), max_chars: int = 400
 ) -> tuple[str, float]:
@@ -82,7 +87,7 @@ def window_quote(
             continue
         adjusted = score - (SHORT_MARGIN if len(piece) < SHORT_WINDOW else 0.0)
         adjusted += PAIR_BONUS if len(_segments(piece)) > 1 else 0.0
-        adjusted -= SEEN_MARGIN if piece in old else 0.0
+        adjusted -= SEEN_MARGIN if overlaps(piece, old) else 0.0
         if best is None or adjusted > best[0]:
             best = (adjusted, piece, score)
     return (best[1], best[2]) if best else ("", 0.0)

@@ -17,7 +17,7 @@ from coach.dialogue.language import content_words, stem_keys, stems
 from coach.dialogue.parsing import phrase_in
 from coach.dialogue.schema import ActionSpec, Pattern, RatingRanges
 from coach.dialogue.state import DialogueState
-from coach.grounding import check_citations, cite, quote_score, window_quote
+from coach.grounding import check_citations, cite, overlaps, quote_score, window_quote
 from coach.models import Card, Citation, Hit, Ratings
 
 MAX_FOLLOWUPS_PER_QUESTION = 2
@@ -146,7 +146,7 @@ def grounded_citation(
         place = float(order)
         place += REPLY_REPEAT if citation.passage_id in in_reply else 0.0
         place += SESSION_REPEAT if citation.passage_id in before else 0.0
-        place += SESSION_SAME_QUOTE if citation.quote in said_before else 0.0
+        place += SESSION_SAME_QUOTE if overlaps(citation.quote, said_before) else 0.0
         if not hit.windows and order > 0 and quote_score(citation.quote, query) == 0:
             place += UNRELATED
         fit = window_quote(hit, quoted, said_before)[1] if hit.windows else 0.0

@@ -354,6 +354,10 @@ def _why(
 def on_to_actions(t: Turn) -> Result:
     """Ratings complete (or the balance skipped): name the balance and suggest grounded actions."""
     state = t.state
+    if state.phase in ("question", "followup"):  # scores given as the answer to the last question
+        slot = state.pending_followup if state.phase == "followup" else None
+        state = _record(state, _answer_of(t, slot))
+        t.say("ratings_as_answer")
     if t.plan.ratings is not None:
         ratings = t.plan.ratings.merged(state.ratings)
     elif state.proposed is not None:

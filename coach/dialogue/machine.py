@@ -47,6 +47,7 @@ from coach.dialogue.parsing import (
     starts_with_phrase,
 )
 from coach.dialogue.replies import Plan, Query, Reply
+from coach.dialogue.schema import CommandsFile
 from coach.dialogue.state import DialogueState
 from coach.dialogue.turn import Result, Turn, greet
 from coach.models import Card, Hit, Ratings, Understanding
@@ -244,7 +245,23 @@ def _plan_answering(
         return Plan("qa", queries=(_qa_query(text, text),))
     if state.phase == "intake":
         return Plan("intake")
+    if _just_ratings(state, text, card, cmds):
+        parse = parse_ratings(text, Ratings(), cmds)
+        return _actions_plan(state, parse.merged(Ratings()), parse, content)
     return Plan("answer", queries=(insight_query(state, text, u, card, content),))
+
+
+def _just_ratings(state: DialogueState, text: str, card: Card, cmds: CommandsFile) -> bool:
+    """The last central question asks about the balance itself; three labelled scores and
+    nothing else answer it, so the coach goes straight on to the actions."""
+    if state.question_index != len(card.central_questions) - 1:
+        return False
+    if certain_ratings(text, cmds) != {"commitment", "progress", "result"}:
+        return False
+    labels = {w.lower() for ws in cmds.ratings.labels.values() for w in ws}
+    numbers = {w.lower() for w in cmds.ratings.numbers}
+    rest = [w for w in content_words(text) if w.lower() not in labels | numbers]
+    return len(rest) <= 1
 
 
 def _plan_summary(

@@ -56,6 +56,7 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
     "confirm_ratings": frozenset({"ratings"}),
     "ratings_again": _NONE,
     "ratings_given_earlier": _NONE,
+    "ratings_as_answer": _NONE,
     "correction_resume": _NONE,
     "kept_private": _NONE,
     "summary_synthesis": _NONE,
