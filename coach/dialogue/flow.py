@@ -380,7 +380,7 @@ def on_to_actions(t: Turn) -> Result:
             not candidate.relevant and len(chosen) >= limits.min_actions
         ):
             break
-        citation = t.ground(f"action:{candidate.spec.id}", candidate.spec.query)
+        citation = t.ground(f"action:{candidate.spec.id}", candidate.spec.query, session=False)
         if citation is None:
             continue
         why = _why(t, candidate.spec.id, candidate.signal, ratings, state)
