@@ -235,6 +235,17 @@ class Understanding:
     sarcasm: bool = False
     contradiction: bool = False
     intent_scores: tuple[tuple[str, float], ...] = ()
+    # The signals read clearly enough to say back to the user; None: all of them.
+    # Fainter ones still steer follow-ups and actions, but a wrong paraphrase is worse
+    # than a plain acknowledgement.
+    confident: tuple[str, ...] | None = None
+
+    @property
+    def clear_signals(self) -> tuple[str, ...]:
+        """The signals to reflect, best first."""
+        if self.confident is None:
+            return self.signal_ids
+        return tuple(s for s in self.signal_ids if s in self.confident)
 
     @property
     def signal_ids(self) -> tuple[str, ...]:

@@ -116,7 +116,7 @@ def test_a_wish_to_leave_leads_to_an_open_decision_to_continue_or_stop() -> None
     ids = [a.id for a in reply.actions]
     assert ids[0] == "besluit-doorgaan-stoppen"
     why = reply.actions[0].why
-    assert why.startswith("Je vertelde dat je twijfelt of doorgaan nog zin heeft")
+    assert why.startswith("Je vertelde dat uitstappen of stoppen serieus op tafel ligt")
 
 
 def test_a_follow_up_the_user_has_in_effect_answered_is_not_asked() -> None:
@@ -195,7 +195,7 @@ def test_the_summary_opens_with_a_synthesis_and_gives_each_action_who_and_when()
     synthesis = summary.split("## In het kort", 1)[1].split("##", 1)[0]
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", synthesis.strip()) if s]
     assert 2 <= len(sentences) <= 6
-    assert "je twijfelt of doorgaan nog zin heeft" in synthesis
+    assert "uitstappen of stoppen serieus op tafel ligt" in synthesis
     assert "Als vervolg gekozen" in synthesis
     assert "- Wie: …………" in summary and "- Wanneer: …………" in summary
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from coach.dialogue.coaching import balance_pattern, pick_followup, rank_actions
-from coach.dialogue.parsing import extract_context
+from coach.dialogue.parsing import certain_ratings, extract_context, parse_ratings
 from coach.dialogue.reflect import feeling, reflection
 from coach.dialogue.schema import RATING_NAMES
 from coach.dialogue.state import CLARIFY, Answer, DialogueState, Note
@@ -27,18 +27,36 @@ from coach.templates import render_template
 
 
 def _enter_balance(t: Turn, state: DialogueState) -> DialogueState:
+    """Ask for the ratings; ratings the user already gave along the way are confirmed."""
+    early = state.ratings if state.ratings.complete() else None
     state = replace(
         state,
         phase="balance",
         pending_followup=None,
         ratings=Ratings(),
-        proposed=None,
+        proposed=early,
         pattern=None,
         offered=(),
         chosen=(),
     )
-    t.say("ask_balance")
+    if early is not None:
+        t.say("ratings_given_earlier")
+        t.parts.append(t.confirm_ratings(early))
+        t.suggestions = t.content.suggestions_for("confirm", t.lang)
+    else:
+        t.say("ask_balance")
     return state
+
+
+def _ratings_in_answer(t: Turn, state: DialogueState) -> DialogueState:
+    """Ratings named with a label and a number inside an answer are kept, not lost."""
+    sure = certain_ratings(t.text, t.content.commands)
+    if not sure:
+        return state
+    parse = parse_ratings(t.text, Ratings(), t.content.commands)
+    values = {n: v for n, v in parse.values.items() if n in sure}
+    current = {n: getattr(state.ratings, n) for n in RATING_NAMES}
+    return replace(state, ratings=Ratings(**{**current, **values}))
 
 
 def goto_question(t: Turn, state: DialogueState, index: int) -> DialogueState:
@@ -176,6 +194,7 @@ def on_answer(t: Turn) -> Result:
     answer_questions_first(t)
     question, central = _question_texts(t, state)
     after_followup = state.phase == "followup"
+    state = _ratings_in_answer(t, state)
     if state.clarifying:
         state = replace(_record(state, _answer_of(t, CLARIFY)), clarifying=None)
     elif state.phase == "question":
@@ -335,6 +354,10 @@ def _why(
 def on_to_actions(t: Turn) -> Result:
     """Ratings complete (or the balance skipped): name the balance and suggest grounded actions."""
     state = t.state
+    if state.phase in ("question", "followup"):  # scores given as the answer to the last question
+        slot = state.pending_followup if state.phase == "followup" else None
+        state = _record(state, _answer_of(t, slot))
+        t.say("ratings_as_answer")
     if t.plan.ratings is not None:
         ratings = t.plan.ratings.merged(state.ratings)
     elif state.proposed is not None:
@@ -357,7 +380,7 @@ def on_to_actions(t: Turn) -> Result:
             not candidate.relevant and len(chosen) >= limits.min_actions
         ):
             break
-        citation = t.ground(f"action:{candidate.spec.id}", candidate.spec.query)
+        citation = t.ground(f"action:{candidate.spec.id}", candidate.spec.query, session=False)
         if citation is None:
             continue
         why = _why(t, candidate.spec.id, candidate.signal, ratings, state)

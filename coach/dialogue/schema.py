@@ -55,6 +55,8 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
     "rating_not_understood": _NONE,
     "confirm_ratings": frozenset({"ratings"}),
     "ratings_again": _NONE,
+    "ratings_given_earlier": _NONE,
+    "ratings_as_answer": _NONE,
     "correction_resume": _NONE,
     "kept_private": _NONE,
     "summary_synthesis": _NONE,
@@ -279,6 +281,7 @@ class BankFollowup(_Strict):
     keywords: tuple[str, ...] = ()
     signals: tuple[str, ...] = ()
     answered_by: tuple[str, ...] = ()
+    central: tuple[int, ...] = ()  # the central questions (1-based) it follows up on
 
 
 class Variants(_Strict):

@@ -30,6 +30,7 @@ from coach.understanding.labels import INTENTS, PROBLEM_SIGNALS, SIGNALS
 from coach.understanding.model import LinearModel, Sample, train
 
 Topic = Callable[[str], bool]
+MIN_CORRECTION_WORDS = 3
 CORRECTION_LEAD_CHARS = 60  # a correction cue further into the message is not a correction
 NO_SIGNALS = ("offtopic", "hostile")  # these say nothing about the collaboration
 _LEAD_FILLER = re.compile(
@@ -105,8 +106,11 @@ class MessageReader:
         """The Understanding of one message in the given phase."""
         if not text.strip():
             return Understanding()
+        confident: tuple[str, ...] | None = None
         if self.model is not None and vector is not None:
             intent, scores, signals = self._classify(text, np.asarray(vector), phase)
+            clear = self.bank.tuning.reflect_threshold
+            confident = tuple(s for s, v in signals if v >= clear)
         else:
             intent, scores, signals = self._by_cues(text)
         question, rest = (None, "")
@@ -127,6 +131,7 @@ class MessageReader:
             sarcasm=sarcasm,
             contradiction=self._marker("contradiction", text) and not sarcasm,
             intent_scores=scores,
+            confident=confident,
         )
 
     def _classify(
@@ -137,6 +142,8 @@ class MessageReader:
         raw = self.model.intent_scores(self.intent_features(text, vector, phase))
         raw = raw + tuning.nudge_weight * intent_nudges(text, phase, self.commands, self.bank)
         raw[INTENTS.index("answer")] += tuning.answer_bias
+        if len(text.split()) < MIN_CORRECTION_WORDS:
+            raw[INTENTS.index("correction")] = -np.inf  # "nee" alone answers, it corrects nothing
         intent = INTENTS[int(np.argmax(raw))]
         scores = tuple(sorted(zip(INTENTS, map(float, raw), strict=True), key=lambda kv: -kv[1]))
         if intent in NO_SIGNALS:
