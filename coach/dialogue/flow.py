@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from coach.dialogue.coaching import balance_pattern, pick_followup, rank_actions
+from coach.dialogue.language import words
 from coach.dialogue.parsing import certain_ratings, extract_context, parse_ratings
 from coach.dialogue.reflect import feeling, reflection
 from coach.dialogue.schema import RATING_NAMES
@@ -22,6 +23,9 @@ from coach.dialogue.summary import summary_markdown
 from coach.dialogue.turn import Result, Turn
 from coach.models import Action, Citation, Ratings
 from coach.templates import render_template
+
+PRIVATE_MAX_WORDS = 25
+CORRECTION_OVERLAP = 0.3  # share of an earlier answer's letter 4-grams a correction takes up
 
 # --- moving through the questions ----------------------------------------------
 
@@ -104,6 +108,12 @@ def _record(state: DialogueState, answer: Answer) -> DialogueState:
     return replace(state, answers=(*kept, answer))
 
 
+def _private(t: Turn) -> bool:
+    """A short message that is mainly a feeling stays out of the shareable summary; a
+    longer one carries content (a plan, a story) the user will want to share."""
+    return t.understanding.intent == "emotion" and len(t.text.split()) <= PRIVATE_MAX_WORDS
+
+
 def _answer_of(t: Turn, followup: int | None) -> Answer:
     u = t.understanding
     return Answer(
@@ -111,7 +121,7 @@ def _answer_of(t: Turn, followup: int | None) -> Answer:
         followup,
         (u.answer_part or t.text).strip(),
         u.signal_ids,
-        private=u.intent == "emotion",
+        private=_private(t),
     )
 
 
@@ -225,15 +235,16 @@ def on_correction(t: Turn) -> Result:
                 t.parts.append(t.msg("intake_role", role=_role_text(t, state)))
         t.parts += t.pending(state)
         return t.finish(state)
-    last = state.answers[-1]
+    last = _corrected_answer(state, t.text)
     corrected = replace(
         last,
         text=new_text,
         signals=u.signal_ids,
-        private=u.intent == "emotion",
+        private=_private(t),
         replaced=(*last.replaced, last.text),
     )
-    state = replace(state, answers=(*state.answers[:-1], corrected), clarifying=None)
+    answers = tuple(corrected if a is last else a for a in state.answers)
+    state = replace(state, answers=answers, clarifying=None)
     parts, _ = reflection(t, replace(u, sarcasm=False, contradiction=False))
     t.parts += parts
     question = (
@@ -248,6 +259,26 @@ def on_correction(t: Turn) -> Result:
     t.say("correction_resume")
     t.parts += t.pending(state)
     return t.finish(state)
+
+
+def _grams(text: str) -> set[str]:
+    """Letter 4-grams within words: "afhaakt" and "haakt af" share most of theirs."""
+    return {w[i : i + 4] for w in words(text.lower()) for i in range(len(w) - 3)}
+
+
+def _corrected_answer(state: DialogueState, text: str) -> Answer:
+    """The answer a correction is about: the one whose words it takes up most ("nee, ik
+    bedoelde niet dat iedereen afhaakt" is about the answer that said so), or the latest
+    answer when none stands out."""
+    said = _grams(text)
+
+    def share(answer: Answer) -> float:
+        grams = _grams(answer.text)
+        return len(said & grams) / len(grams) if grams else 0.0
+
+    scores = [(share(a), i) for i, a in enumerate(state.answers)]
+    best, index = max(scores)
+    return state.answers[index] if best >= CORRECTION_OVERLAP else state.answers[-1]
 
 
 def on_move_on(t: Turn) -> Result:

@@ -273,6 +273,12 @@ def _plan_summary(
 ) -> Plan:
     if is_question(text, False, content.commands) and _on_topic(text, card, content):
         return Plan("qa", queries=(_qa_query(text, text),))
+    if state.offered:  # a choice typed after the summary changes the choice
+        choice, remark = split_choice(text, [a.title for a in state.offered], content.commands)
+        if choice is not None and (
+            choice or remark or is_phrase(text, content.commands.choose_none)
+        ):
+            return Plan("choose", choice=choice, remark=remark)
     return Plan("closed")
 
 

@@ -57,6 +57,7 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
     "ratings_again": _NONE,
     "ratings_given_earlier": _NONE,
     "ratings_as_answer": _NONE,
+    "added_to_question": frozenset({"n"}),
     "correction_resume": _NONE,
     "kept_private": _NONE,
     "summary_synthesis": _NONE,
@@ -263,6 +264,7 @@ class CommandsFile(_Strict):
     place_words: tuple[str, ...] = ()
     confirm: WordLists = WordLists()
     agenda_words: tuple[str, ...] = ()
+    command_words: WordLists = WordLists()
 
 
 class BankCentral(_Strict):

@@ -52,6 +52,7 @@ class Tuning(_Strict):
     answer_bias: float = 0.2  # an answer is the safe reading when intents are close
     signal_threshold: float = 0.25  # score (-1..1) from which a signal counts
     reflect_threshold: float = 0.5  # score from which the coach says a signal back
+    praise_threshold: float = 0.8  # "it goes well" is said back only when this clear
     max_signals: int = Field(default=2, ge=1)
 
 
