@@ -58,23 +58,36 @@ def _trim(text: str, max_chars: int) -> str:
 
 SHORT_WINDOW = 60  # a window this short needs a clearly better score to be quoted alone
 SHORT_MARGIN = 0.02
+PAIR_BONUS = 0.005  # two sentences give a quote its context: preferred when nearly as close
+SEEN_MARGIN = 0.02  # a sentence quoted earlier in the session makes way for a close other one
 
 
-def window_quote(hit: Hit, avoid: Iterable[str] = (), max_chars: int = 400) -> tuple[str, float]:
+def overlaps(quote: str, others: Iterable[str]) -> bool:
+    """Is `quote` one of `others`, or part of one, or does it contain one?"""
+    return any(quote in other or other in quote for other in others if other)
+
+
+def window_quote(
+    hit: Hit, avoid: Iterable[str] = (), seen: Iterable[str] = (), max_chars: int = 400
+) -> tuple[str, float]:
     """The passage's best-scoring sentence window (by embedding similarity to the query) and
     its score; ("", 0.0) when the hit carries no scored windows.
 
-    Windows whose text is in `avoid` (already quoted in this reply) are passed over; a
-    very short window ("Werk in vier stappen.") must beat a fuller one clearly.
+    Windows in `avoid` (already quoted in this reply) are passed over; those in `seen`
+    (quoted earlier in the session) lose a little; a very short window ("Werk in vier
+    stappen.") must beat a fuller one clearly, and a two-sentence window is preferred
+    over a single sentence that is barely closer.
     """
     text = hit.passage.text
-    skip = set(avoid)
+    skip, old = set(avoid), set(seen)
     best: tuple[float, str, float] | None = None
     for start, end, score in hit.windows:
         piece = text[start:end].strip()
         if not piece or piece in skip or len(piece) > max_chars:
             continue
         adjusted = score - (SHORT_MARGIN if len(piece) < SHORT_WINDOW else 0.0)
+        adjusted += PAIR_BONUS if len(_segments(piece)) > 1 else 0.0
+        adjusted -= SEEN_MARGIN if overlaps(piece, old) else 0.0
         if best is None or adjusted > best[0]:
             best = (adjusted, piece, score)
     return (best[1], best[2]) if best else ("", 0.0)
@@ -132,11 +145,11 @@ def quote_score(quote: str, query: str) -> int:
     return _score(quote, stems(query))
 
 
-def cite(hit: Hit, query: str, avoid: Iterable[str] = ()) -> Citation:
+def cite(hit: Hit, query: str, avoid: Iterable[str] = (), seen: Iterable[str] = ()) -> Citation:
     """A citation of the hit: its best quote for `query` and the passage's references."""
     passage = hit.passage
     avoid = tuple(avoid)
-    quote = window_quote(hit, avoid)[0] or quote_from(hit, query, avoid=avoid)
+    quote = window_quote(hit, avoid, seen)[0] or quote_from(hit, query, avoid=avoid)
     return Citation(
         passage_id=passage.id,
         card=passage.card_id,

@@ -192,6 +192,8 @@ class CoachTurn:
     progress: dict[str, Any] = field(default_factory=dict)  # phase, question i of n, ratings
     notice: str | None = None  # friendly notice (truncated input, ungrounded turn...)
     elapsed_ms: float = 0.0
+    intent: str | None = None  # how the user's message was read (None: the greeting)
+    signals: list[str] = field(default_factory=list)  # situation signals read in the message
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -208,6 +210,8 @@ class CoachTurn:
             "progress": dict(self.progress),
             "notice": self.notice,
             "elapsed_ms": round(self.elapsed_ms, 1),
+            "intent": self.intent,
+            "signals": list(self.signals),
         }
 
 
@@ -231,6 +235,17 @@ class Understanding:
     sarcasm: bool = False
     contradiction: bool = False
     intent_scores: tuple[tuple[str, float], ...] = ()
+    # The signals read clearly enough to say back to the user; None: all of them.
+    # Fainter ones still steer follow-ups and actions, but a wrong paraphrase is worse
+    # than a plain acknowledgement.
+    confident: tuple[str, ...] | None = None
+
+    @property
+    def clear_signals(self) -> tuple[str, ...]:
+        """The signals to reflect, best first."""
+        if self.confident is None:
+            return self.signal_ids
+        return tuple(s for s in self.signal_ids if s in self.confident)
 
     @property
     def signal_ids(self) -> tuple[str, ...]:

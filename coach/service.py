@@ -62,6 +62,7 @@ class Searcher(Protocol):
         *,
         vector: np.ndarray | None = None,
         windows: bool = False,
+        window_vector: np.ndarray | None = None,
     ) -> list[Hit]: ...
 
     def embed_query(self, text: str) -> np.ndarray: ...
@@ -87,6 +88,15 @@ class _CardTexts(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._cards)
+
+
+def _mix(base: np.ndarray | None, mixed: np.ndarray | None, weight: float) -> np.ndarray | None:
+    """base + weight * mixed, normalised (either part may be missing)."""
+    parts = [p for p in (base, None if mixed is None else weight * mixed) if p is not None]
+    if not parts:
+        return None
+    vector = np.sum(parts, axis=0)
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)
 
 
 def clean_user_text(text: str | None, limit: int) -> tuple[str, int]:
@@ -168,6 +178,7 @@ class Coach:
         *,
         vector: np.ndarray | None = None,
         windows: bool = False,
+        window_vector: np.ndarray | None = None,
     ) -> list[Hit]:
         """Hybrid retrieval, serialised so the embedding engine is used by one thread at a time.
 
@@ -177,7 +188,11 @@ class Coach:
             raise InputError('Empty query — type a question, e.g. "wat is schijnsamenwerking?"')
         with self._retrieval_lock:
             return self.searcher.search(
-                query, k=k or self.settings.top_k, vector=vector, windows=windows
+                query,
+                k=k or self.settings.top_k,
+                vector=vector,
+                windows=windows,
+                window_vector=window_vector,
             )
 
     def embed(self, text: str) -> np.ndarray | None:
@@ -196,9 +211,10 @@ class Coach:
 
     def _query_vectors(
         self, queries: Sequence[machine.Query], user: np.ndarray | None
-    ) -> dict[str, np.ndarray]:
-        """Each query's dense vector, built without embedding anything new: the message's
-        own vector and the stored vectors of the query's fixed strings, mixed."""
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each query's dense vector and the vector its quote windows are scored with,
+        built without embedding anything new: the message's own vector and the stored
+        vectors of the query's fixed strings, mixed."""
         fixed = list(dict.fromkeys(t for q in queries for t in q.mix if t.strip()))
         rows: dict[str, np.ndarray] = {}
         if fixed:
@@ -208,17 +224,16 @@ class Coach:
                 rows = {t: matrix[i] for i, t in enumerate(fixed)}
             except ModelUnavailable:
                 rows = {}
-        out: dict[str, np.ndarray] = {}
+        out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for q in queries:
             mixed = [rows[t] for t in q.mix if t in rows]
-            parts = []
-            if q.user and user is not None:
-                parts.append(np.asarray(user, dtype=np.float32))
-            if mixed:
-                parts.append(q.mix_weight * np.mean(mixed, axis=0))
-            if parts:
-                vector = np.sum(parts, axis=0)
-                out[q.name] = vector / max(float(np.linalg.norm(vector)), 1e-9)
+            base = np.asarray(user, dtype=np.float32) if q.user and user is not None else None
+            mean = np.mean(mixed, axis=0) if mixed else None
+            ranking = _mix(base, mean, q.mix_weight)
+            if ranking is None:
+                continue
+            quote = _mix(base, mean, q.quote_weight) if q.quote_weight is not None else ranking
+            out[q.name] = (ranking, quote if quote is not None else ranking)
         return out
 
     # -- sessions ----------------------------------------------------------
@@ -285,8 +300,11 @@ class Coach:
             vectors = self._query_vectors(queries, user_vector)
             retrieved: dict[str, list[Hit]] = {}
             for query in queries:
+                vector, window_vector = vectors.get(query.name, (None, None))
                 retrieved[query.name] = (
-                    self.search(query.text, vector=vectors.get(query.name), windows=True)
+                    self.search(
+                        query.text, vector=vector, windows=True, window_vector=window_vector
+                    )
                     if query.text.strip()
                     else []
                 )
@@ -331,6 +349,8 @@ class Coach:
             retrieved=list(reply.retrieved),
             progress=dict(reply.progress),
             notice=reply.notice,
+            intent=reply.intent if number else None,
+            signals=list(reply.signals),
         )
 
     def history(self, session_id: str) -> list[TurnRecord]:
@@ -432,6 +452,8 @@ def turn_from_dict(data: dict[str, Any]) -> CoachTurn:
         progress=dict(data.get("progress", {})),
         notice=data.get("notice"),
         elapsed_ms=float(data.get("elapsed_ms", 0.0)),
+        intent=data.get("intent"),
+        signals=list(data.get("signals", [])),
     )
 
 

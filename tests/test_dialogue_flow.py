@@ -209,7 +209,7 @@ def test_choosing_actions_ends_with_the_summary() -> None:
 
 
 def test_accepting_all_actions() -> None:
-    for word in ("alle", "ok", "all", "alle acties"):
+    for word in ("alle", "allemaal", "all", "alle acties"):
         c = _to_balance()
         c.say(RATINGS)
         c.say(word)
@@ -294,3 +294,20 @@ def test_every_reply_has_phase_fitting_suggestions_in_its_language() -> None:
     assert "alle acties" in c.reply.suggestions
     for reply in c.replies:
         assert 2 <= len(reply.suggestions) <= 4
+
+
+def test_a_bare_yes_at_the_choice_prompt_asks_which_actions() -> None:
+    c = _to_balance()
+    c.say(RATINGS)
+    reply = c.say("ja")
+    assert reply.phase == "actions" and c.state.chosen == ()
+    assert "nummers" in reply.text
+
+
+def test_a_choice_typed_after_the_summary_changes_the_choice() -> None:
+    c = _to_balance()
+    c.say(RATINGS)
+    c.say("geen")
+    offered = [a.id for a in c.state.offered]
+    reply = c.say("1 en 2")
+    assert reply.phase == "summary" and c.state.chosen == tuple(offered[:2])

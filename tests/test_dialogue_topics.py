@@ -47,7 +47,7 @@ def test_an_answer_is_searched_together_with_what_its_signals_are_about() -> Non
     u = Understanding(signals=(("new_policy", 0.2),))
     query = machine.insight_query(_asking(), text, u, seed_card(), content())
     signal_query = content().signal_texts("new_policy").query
-    assert query.mix == (signal_query,) and query.text == f"{text} {signal_query}"
+    assert query.mix == (signal_query,) and query.text == text
     assert query.user and query.mix_weight < 1
 
 

@@ -116,7 +116,7 @@ def test_a_wish_to_leave_leads_to_an_open_decision_to_continue_or_stop() -> None
     ids = [a.id for a in reply.actions]
     assert ids[0] == "besluit-doorgaan-stoppen"
     why = reply.actions[0].why
-    assert why.startswith("Je vertelde dat je twijfelt of doorgaan nog zin heeft")
+    assert why.startswith("Je vertelde dat uitstappen of stoppen serieus op tafel ligt")
 
 
 def test_a_follow_up_the_user_has_in_effect_answered_is_not_asked() -> None:
@@ -195,7 +195,7 @@ def test_the_summary_opens_with_a_synthesis_and_gives_each_action_who_and_when()
     synthesis = summary.split("## In het kort", 1)[1].split("##", 1)[0]
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", synthesis.strip()) if s]
     assert 2 <= len(sentences) <= 6
-    assert "je twijfelt of doorgaan nog zin heeft" in synthesis
+    assert "uitstappen of stoppen serieus op tafel ligt" in synthesis
     assert "Als vervolg gekozen" in synthesis
     assert "- Wie: …………" in summary and "- Wanneer: …………" in summary
 
@@ -229,3 +229,65 @@ def test_no_reply_lists_the_users_words_back() -> None:
             own = own.replace(cite.quote, "")
         assert "Je noemt" not in own and "You mention" not in own
         assert not re.search(r'"(vergaderen|weinig|gemeente|irritaties|geld|partij)"', own)
+
+
+def test_a_correction_replaces_the_answer_it_is_about_not_just_the_latest() -> None:
+    c = _asked(Conversation())
+    c.say("Iedereen haakt af, de partners komen niet meer.", understanding=u("answer", "exit_wish"))
+    c.say("Er is geen geld voor de uitvoering.", understanding=u("answer", "money"))
+    c.say(
+        "Nee, ik bedoelde niet dat iedereen afhaakt, maar dat de wethouder niets mag toezeggen.",
+        understanding=u(
+            "correction",
+            "no_mandate",
+            answer_part="de wethouder mag niets toezeggen.",
+        ),
+    )
+    first = next(a for a in c.state.answers if a.replaced)
+    assert first.replaced == ("Iedereen haakt af, de partners komen niet meer.",)
+    assert any(a.text == "Er is geen geld voor de uitvoering." for a in c.state.answers)
+
+
+def test_you_skipped_my_answer_with_the_answer_in_it_is_taken_in_without_going_back() -> None:
+    c = _asked(Conversation())
+    c.say("overslaan")
+    assert c.state.question_index == 1
+    reply = c.say(
+        "Je hebt mijn antwoord overgeslagen: de partner sloot achter onze rug een eigen deal.",
+        understanding=u("command", "broken_trust"),
+    )
+    assert "Ik voeg het toe bij vraag 1" in reply.text
+    assert c.state.question_index == 1 and c.state.phase == "question"
+    added = c.state.answer_to(0, -1)
+    assert added is not None and "eigen deal" in added.text
+
+
+def test_irony_is_asked_about_even_when_no_problem_was_read() -> None:
+    c = _asked(Conversation())
+    reply = c.say(
+        "Geweldig hoor, weer een convenant.",
+        understanding=u("answer", "going_well", sarcasm=True),
+    )
+    assert "ironie" in reply.text and "goed loopt" not in reply.text
+
+
+def test_a_long_emotional_answer_keeps_its_content_in_the_summary() -> None:
+    c = _asked(Conversation(language="en"))
+    text = (
+        "Honestly I'm exhausted. I carry this whole consortium alone and I plan to raise the "
+        "overload at the general assembly next month, with a proposal to share the reporting."
+    )
+    c.say(text, understanding=u("emotion", "fatigue", emotion="fatigue"))
+    assert "general assembly" in c.say("summary").text
+
+
+def test_describing_ones_own_plan_is_not_asking_the_coach_to_do_something() -> None:
+    from dialogue_fixtures import reader
+
+    from coach.understanding.features import asks_the_coach
+
+    bank = reader().bank
+    assert not asks_the_coach("We willen een proef met een belbus, klein en snel.", bank)
+    assert asks_the_coach("Maak een agenda voor de stuurgroep.", bank)
+    assert asks_the_coach("Kun je een mail naar de partners sturen?", bank)
+    assert asks_the_coach("Could you draft a letter to the alderman?", bank)

@@ -31,7 +31,13 @@ class FakeSearcher:
         self._search = FakeSearch(cards)
 
     def search(
-        self, query: str, k: int = 5, *, vector: object = None, windows: bool = False
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        vector: object = None,
+        windows: bool = False,
+        window_vector: object = None,
     ) -> list[Hit]:
         return self._search.search(query)
 

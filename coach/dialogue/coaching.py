@@ -17,17 +17,18 @@ from coach.dialogue.language import content_words, stem_keys, stems
 from coach.dialogue.parsing import phrase_in
 from coach.dialogue.schema import ActionSpec, Pattern, RatingRanges
 from coach.dialogue.state import DialogueState
-from coach.grounding import check_citations, cite, quote_score, window_quote
+from coach.grounding import check_citations, cite, overlaps, quote_score, window_quote
 from coach.models import Card, Citation, Hit, Ratings
 
 MAX_FOLLOWUPS_PER_QUESTION = 2
 SIGNAL_FIT = 4  # a shared signal outweighs a few shared words when picking a follow-up
-# Quote choice: scores are cosine similarities of sentence windows (about 0.75-0.9
-# for related text with e5), so these are small on purpose.
-RANK_STEP = 0.004  # prior for retrieval rank
-REPLY_REPEAT = 0.03  # same passage as another quote in this reply (another sentence of it)
-SESSION_REPEAT = 0.02  # passage quoted earlier in the session
-UNRELATED_PENALTY = 0.05  # without windows: a quote sharing no word with the query
+CENTRAL_FIT = 3  # bonus for a fitting follow-up of the central question being answered
+# Quote choice, in units of retrieval rank: a repeat moves a passage down the ranking.
+REPLY_REPEAT = 1.5  # same passage as another quote in this reply (another sentence of it)
+SESSION_REPEAT = 0.75  # passage quoted earlier in the session: only a clear best stays first
+SESSION_SAME_QUOTE = 2.5  # the very same sentences quoted earlier in the session
+UNRELATED = 2.0  # without scored windows: a quote sharing no word with the query
+WINDOW_WEIGHT = 5.0  # how much a closer sentence window counts (0.01 cosine = 0.05 rank)
 
 
 # --- follow-ups ---------------------------------------------------------------
@@ -72,15 +73,15 @@ def pick_followup(
     if not unused:
         return None
     current = set(signals)
-    relevant = [
-        (
-            SIGNAL_FIT * len(current & set(content.followup_signals(card, j)))
-            + _relevance(answer, content.followup_terms(card, j)),
-            -j,
-            j,
-        )
-        for j in unused
-    ]
+
+    def fit(j: int) -> int:
+        base = SIGNAL_FIT * len(current & set(content.followup_signals(card, j)))
+        base += _relevance(answer, content.followup_terms(card, j))
+        if base and state.question_index in content.followup_central(card, j):
+            base += CENTRAL_FIT  # among fitting follow-ups, those about this question first
+        return base
+
+    relevant = [(fit(j), -j, j) for j in unused]
     best = max(relevant)
     if best[0] > 0:
         return best[2]
@@ -114,37 +115,42 @@ def grounded_citation(
     earlier: Sequence[Citation] = (),
     skip_texts: Sequence[str] = (),
 ) -> Citation | None:
-    """The checked citation that fits `query` best, with a soft penalty for repeats.
+    """The checked citation that fits `query` best, with soft penalties for repeats.
 
-    Candidates are scored by how well their quote fits (the embedding similarity of
-    the best sentence window, when the retriever scored windows) and a small prior
-    for retrieval rank. A passage already quoted in this reply (`avoid`) or earlier
-    in the session (`earlier`) loses a little, so it is quoted again only when it is
-    clearly the best; the very same quote is never shown twice in one reply. Hits
-    from unquotable sections, and quotes that only repeat `skip_texts` (the question
-    just asked), are passed over.
+    The passage follows retrieval's ranking (dense, BM25 and the cards' hints fused),
+    and within it the quote is the sentence window closest to the query by embedding.
+    A passage already quoted in this reply (`avoid`) or earlier in the session
+    (`earlier`) moves down a little in the ranking, and a quote shown before moves
+    down more, so the best passage is quoted again only when it is clearly the best;
+    the very same quote is never shown twice in one reply. Hits from unquotable
+    sections, and quotes that only repeat `skip_texts` (the question just asked), are
+    passed over.
     """
     in_reply = {c.passage_id for c in avoid}
     quoted = [c.quote for c in avoid]
     before = {c.passage_id for c in earlier}
+    said_before = [c.quote for c in earlier]
     skip = [" ".join(t.split()).casefold().rstrip("?. ") for t in skip_texts if len(t) >= 20]
     best: tuple[float, int, Citation] | None = None
     for order, hit in enumerate(hits):
         if not quotable(hit, content):
             continue
-        checked = check_citations([cite(hit, query, quoted)], retrieved_ids, corpus_texts)
+        candidate = cite(hit, query, quoted, said_before)
+        checked = check_citations([candidate], retrieved_ids, corpus_texts)
         if not checked or checked[0].quote in quoted:
             continue
         citation = checked[0]
         quote = " ".join(citation.quote.split()).casefold()
         if any(s in quote for s in skip):
             continue
-        fit = window_quote(hit, quoted)[1] if hit.windows else 0.0
-        if not hit.windows and quote_score(citation.quote, query) == 0 and order > 0:
-            fit -= UNRELATED_PENALTY
-        penalty = REPLY_REPEAT if citation.passage_id in in_reply else 0.0
-        penalty += SESSION_REPEAT if citation.passage_id in before else 0.0
-        score = fit - penalty - RANK_STEP * order
+        place = float(order)
+        place += REPLY_REPEAT if citation.passage_id in in_reply else 0.0
+        place += SESSION_REPEAT if citation.passage_id in before else 0.0
+        place += SESSION_SAME_QUOTE if overlaps(citation.quote, said_before) else 0.0
+        if not hit.windows and order > 0 and quote_score(citation.quote, query) == 0:
+            place += UNRELATED
+        fit = window_quote(hit, quoted, said_before)[1] if hit.windows else 0.0
+        score = WINDOW_WEIGHT * fit - place
         if best is None or score > best[0]:
             best = (score, order, citation)
     return best[2] if best else None

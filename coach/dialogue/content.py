@@ -263,6 +263,11 @@ class DialogueContent:
         entry = self._followup_entry(card, index)
         return entry.signals if entry is not None else ()
 
+    def followup_central(self, card: Card, index: int) -> tuple[int, ...]:
+        """The central questions (0-based) follow-up `index` belongs to, if the bank says."""
+        entry = self._followup_entry(card, index)
+        return tuple(n - 1 for n in entry.central) if entry is not None else ()
+
     def followup_answered_by(self, card: Card, index: int) -> tuple[str, ...]:
         entry = self._followup_entry(card, index)
         return entry.answered_by if entry is not None else ()

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from coach.dialogue.coaching import balance_pattern, pick_followup, rank_actions
-from coach.dialogue.parsing import extract_context
+from coach.dialogue.language import words
+from coach.dialogue.parsing import certain_ratings, extract_context, parse_ratings
 from coach.dialogue.reflect import feeling, reflection
 from coach.dialogue.schema import RATING_NAMES
 from coach.dialogue.state import CLARIFY, Answer, DialogueState, Note
@@ -23,22 +24,43 @@ from coach.dialogue.turn import Result, Turn
 from coach.models import Action, Citation, Ratings
 from coach.templates import render_template
 
+PRIVATE_MAX_WORDS = 25
+CORRECTION_OVERLAP = 0.3  # share of an earlier answer's letter 4-grams a correction takes up
+
 # --- moving through the questions ----------------------------------------------
 
 
 def _enter_balance(t: Turn, state: DialogueState) -> DialogueState:
+    """Ask for the ratings; ratings the user already gave along the way are confirmed."""
+    early = state.ratings if state.ratings.complete() else None
     state = replace(
         state,
         phase="balance",
         pending_followup=None,
         ratings=Ratings(),
-        proposed=None,
+        proposed=early,
         pattern=None,
         offered=(),
         chosen=(),
     )
-    t.say("ask_balance")
+    if early is not None:
+        t.say("ratings_given_earlier")
+        t.parts.append(t.confirm_ratings(early))
+        t.suggestions = t.content.suggestions_for("confirm", t.lang)
+    else:
+        t.say("ask_balance")
     return state
+
+
+def _ratings_in_answer(t: Turn, state: DialogueState) -> DialogueState:
+    """Ratings named with a label and a number inside an answer are kept, not lost."""
+    sure = certain_ratings(t.text, t.content.commands)
+    if not sure:
+        return state
+    parse = parse_ratings(t.text, Ratings(), t.content.commands)
+    values = {n: v for n, v in parse.values.items() if n in sure}
+    current = {n: getattr(state.ratings, n) for n in RATING_NAMES}
+    return replace(state, ratings=Ratings(**{**current, **values}))
 
 
 def goto_question(t: Turn, state: DialogueState, index: int) -> DialogueState:
@@ -86,6 +108,12 @@ def _record(state: DialogueState, answer: Answer) -> DialogueState:
     return replace(state, answers=(*kept, answer))
 
 
+def _private(t: Turn) -> bool:
+    """A short message that is mainly a feeling stays out of the shareable summary; a
+    longer one carries content (a plan, a story) the user will want to share."""
+    return t.understanding.intent == "emotion" and len(t.text.split()) <= PRIVATE_MAX_WORDS
+
+
 def _answer_of(t: Turn, followup: int | None) -> Answer:
     u = t.understanding
     return Answer(
@@ -93,7 +121,7 @@ def _answer_of(t: Turn, followup: int | None) -> Answer:
         followup,
         (u.answer_part or t.text).strip(),
         u.signal_ids,
-        private=u.intent == "emotion",
+        private=_private(t),
     )
 
 
@@ -176,6 +204,7 @@ def on_answer(t: Turn) -> Result:
     answer_questions_first(t)
     question, central = _question_texts(t, state)
     after_followup = state.phase == "followup"
+    state = _ratings_in_answer(t, state)
     if state.clarifying:
         state = replace(_record(state, _answer_of(t, CLARIFY)), clarifying=None)
     elif state.phase == "question":
@@ -206,15 +235,16 @@ def on_correction(t: Turn) -> Result:
                 t.parts.append(t.msg("intake_role", role=_role_text(t, state)))
         t.parts += t.pending(state)
         return t.finish(state)
-    last = state.answers[-1]
+    last = _corrected_answer(state, t.text)
     corrected = replace(
         last,
         text=new_text,
         signals=u.signal_ids,
-        private=u.intent == "emotion",
+        private=_private(t),
         replaced=(*last.replaced, last.text),
     )
-    state = replace(state, answers=(*state.answers[:-1], corrected), clarifying=None)
+    answers = tuple(corrected if a is last else a for a in state.answers)
+    state = replace(state, answers=answers, clarifying=None)
     parts, _ = reflection(t, replace(u, sarcasm=False, contradiction=False))
     t.parts += parts
     question = (
@@ -229,6 +259,26 @@ def on_correction(t: Turn) -> Result:
     t.say("correction_resume")
     t.parts += t.pending(state)
     return t.finish(state)
+
+
+def _grams(text: str) -> set[str]:
+    """Letter 4-grams within words: "afhaakt" and "haakt af" share most of theirs."""
+    return {w[i : i + 4] for w in words(text.lower()) for i in range(len(w) - 3)}
+
+
+def _corrected_answer(state: DialogueState, text: str) -> Answer:
+    """The answer a correction is about: the one whose words it takes up most ("nee, ik
+    bedoelde niet dat iedereen afhaakt" is about the answer that said so), or the latest
+    answer when none stands out."""
+    said = _grams(text)
+
+    def share(answer: Answer) -> float:
+        grams = _grams(answer.text)
+        return len(said & grams) / len(grams) if grams else 0.0
+
+    scores = [(share(a), i) for i, a in enumerate(state.answers)]
+    best, index = max(scores)
+    return state.answers[index] if best >= CORRECTION_OVERLAP else state.answers[-1]
 
 
 def on_move_on(t: Turn) -> Result:
@@ -339,6 +389,10 @@ def _why(
 def on_to_actions(t: Turn) -> Result:
     """Ratings complete (or the balance skipped): name the balance and suggest grounded actions."""
     state = t.state
+    if state.phase in ("question", "followup"):  # scores given as the answer to the last question
+        slot = state.pending_followup if state.phase == "followup" else None
+        state = _record(state, _answer_of(t, slot))
+        t.say("ratings_as_answer")
     if t.plan.ratings is not None:
         ratings = t.plan.ratings.merged(state.ratings)
     elif state.proposed is not None:
@@ -361,7 +415,7 @@ def on_to_actions(t: Turn) -> Result:
             not candidate.relevant and len(chosen) >= limits.min_actions
         ):
             break
-        citation = t.ground(f"action:{candidate.spec.id}", candidate.spec.query)
+        citation = t.ground(f"action:{candidate.spec.id}", candidate.spec.query, session=False)
         if citation is None:
             continue
         why = _why(t, candidate.spec.id, candidate.signal, ratings, state)

@@ -10,16 +10,20 @@ from dataclasses import replace
 
 from coach.dialogue.coaching import qa_citations
 from coach.dialogue.flow import conclude, goto_question, on_move_on
-from coach.dialogue.reflect import feeling
+from coach.dialogue.language import content_words
+from coach.dialogue.reflect import feeling, reflection
 from coach.dialogue.review import fresh_reviews, on_review_skip
-from coach.dialogue.state import DialogueState, Note
+from coach.dialogue.state import CLARIFY, Answer, DialogueState, Note
 from coach.dialogue.summary import summary_markdown
 from coach.dialogue.turn import Result, Turn, opening
 from coach.models import Ratings
 
+BACK_WITH_CONTENT_WORDS = 5  # "you skipped my answer: <the answer>" carries its own content
+
 
 def on_command(t: Turn) -> Result:
-    state, command = keep_as_note(t), t.plan.command
+    command = t.plan.command
+    state = t.state if command == "back" else keep_as_note(t)
     total = len(t.card.central_questions)
     if command == "help":
         t.say("help")
@@ -85,9 +89,39 @@ def _back(t: Turn, state: DialogueState, total: int) -> Result:
         target = state.question_index
     else:
         target = total - 1
+    if _content_beyond_command(t) >= BACK_WITH_CONTENT_WORDS and state.phase != "summary":
+        return _add_to_question(t, target)
     t.say("back_to", n=target + 1)
     state = replace(state, ratings=Ratings(), proposed=None, pattern=None, offered=(), chosen=())
     return t.finish(goto_question(t, state, target))
+
+
+def _content_beyond_command(t: Turn) -> int:
+    """Content words of the message that are not part of asking to go back."""
+    cmds = t.content.commands
+    asking = {
+        w.lower()
+        for lists in (*cmds.command_phrases.values(), *cmds.commands.values())
+        for phrase in lists.all()
+        for w in phrase.split()
+    } | {w.lower() for w in cmds.command_words.all()}
+    return sum(1 for w in content_words(t.text) if w.lower() not in asking)
+
+
+def _add_to_question(t: Turn, target: int) -> Result:
+    """ "Je sloeg mijn antwoord over: ..." with the answer in the same message: take it in
+    where it belongs and carry on, instead of asking the question again."""
+    u = t.understanding
+    added = Answer(target, CLARIFY, t.text.strip()[:4000], u.signal_ids)
+    old = t.state.answer_to(target, CLARIFY)
+    if old is not None:
+        added = replace(added, text=f"{old.text}\n{added.text}", signals=old.signals + u.signal_ids)
+    kept = tuple(a for a in t.state.answers if (a.question, a.followup) != (target, CLARIFY))
+    state = replace(t.state, answers=(*kept, added))
+    t.say("added_to_question", n=target + 1)
+    t.parts += reflection(t, replace(u, sarcasm=False, contradiction=False))[0]
+    t.parts += t.pending(state)
+    return t.finish(state)
 
 
 def qa_part(t: Turn, resume: bool) -> None:

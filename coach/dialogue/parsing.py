@@ -310,23 +310,25 @@ def _is_org_word(low: str, organisations: set[str]) -> bool:
 
 
 def _role(sample: str, commands: CommandsFile) -> tuple[str | None, str | None]:
-    """The user's role category and their own word for it ("wethouder"), first mention wins."""
-    lexicon = [
-        (w, name)
+    """The user's role category and their own word for it ("wethouder").
+
+    Words match a role by stem ("ik coördineer" is a coordinator); the first word
+    that matches wins. The user's own word is kept as the label when it names a role
+    as such (not "partner" itself, nor a verb form like "coördineer").
+    """
+    lexicon = {
+        name: {k for w in commands.roles.get(name, ()) for k in stem_keys(w)}
         for name in ("facilitator", "partner", "other")
-        for w in commands.roles.get(name, ())
-    ]
-    best: tuple[int, str, str] | None = None
-    low = sample.lower()
-    for word, name in lexicon:
-        match = re.search(rf"(?<!\w){re.escape(word.lower())}\w*", low)
-        if match and (best is None or match.start() < best[0]):
-            best = (match.start(), name, sample[match.start() : match.end()])
-    if best is None:
-        return None, None
-    label = best[2].lower()
-    generic = {w.lower() for w in commands.roles.get("partner", ())[:4]}
-    return best[1], None if label in generic or label in {"namens"} else label
+    }
+    exact = {w.lower() for ws in commands.roles.values() for w in ws}
+    generic = {w.lower() for w in commands.roles.get("partner", ())[:5]}
+    for word in words(sample):
+        keys = stem_keys(word)
+        for name, role_stems in lexicon.items():
+            if keys & role_stems:
+                low = word.lower()
+                return name, low if low in exact and low not in generic else None
+    return None, None
 
 
 def extract_context(text: str, commands: CommandsFile) -> IntakeContext:

@@ -22,7 +22,10 @@ class Query:
     `user` is set (it is embedded once per turn, for understanding too), plus
     the cached vectors of the fixed strings in `mix` (a card question, a
     signal's query, an action's query), weighted by `mix_weight`. A query
-    with neither is embedded from `text`.
+    with neither is embedded from `text`. The quoted sentence within a passage
+    is chosen with the mix weighted by `quote_weight` when set: a light touch
+    of the signals ranks the passages best, a firmer one picks the sentence
+    that says what the coach reflects.
     """
 
     name: str
@@ -30,6 +33,7 @@ class Query:
     user: bool = False
     mix: tuple[str, ...] = ()
     mix_weight: float = 1.0
+    quote_weight: float | None = None  # mix weight for choosing the quoted sentence, if other
 
 
 @dataclass

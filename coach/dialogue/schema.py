@@ -57,6 +57,9 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
     "rating_not_understood": _NONE,
     "confirm_ratings": frozenset({"ratings"}),
     "ratings_again": _NONE,
+    "ratings_given_earlier": _NONE,
+    "ratings_as_answer": _NONE,
+    "added_to_question": frozenset({"n"}),
     "correction_resume": _NONE,
     "kept_private": _NONE,
     "summary_synthesis": _NONE,
@@ -285,6 +288,7 @@ class CommandsFile(_Strict):
     place_words: tuple[str, ...] = ()
     confirm: WordLists = WordLists()
     agenda_words: tuple[str, ...] = ()
+    command_words: WordLists = WordLists()
     review_status: ReviewWords = ReviewWords()
 
 
@@ -304,6 +308,7 @@ class BankFollowup(_Strict):
     keywords: tuple[str, ...] = ()
     signals: tuple[str, ...] = ()
     answered_by: tuple[str, ...] = ()
+    central: tuple[int, ...] = ()  # the central questions (1-based) it follows up on
 
 
 class Variants(_Strict):

@@ -81,12 +81,15 @@ class Turn:
         self.used.append(name)
         return self.retrieved.get(name, ())
 
-    def ground(self, name: str, query: str, skip_texts: Sequence[str] = ()) -> Citation | None:
+    def ground(
+        self, name: str, query: str, skip_texts: Sequence[str] = (), session: bool = True
+    ) -> Citation | None:
         """The best checked citation among the hits of query `name`.
 
-        Passages already quoted in this reply, or earlier in the session, get a soft
-        penalty (coach.dialogue.coaching.grounded_citation); the same quote is never
-        shown twice in one reply.
+        Passages already quoted in this reply, or (with `session`) earlier in the
+        session, get a soft penalty (coach.dialogue.coaching.grounded_citation); the same
+        quote is never shown twice in one reply. Actions pass session=False: each gets
+        the passage that supports it, even when an insight quoted it before.
         """
         avoid = tuple(self.citations) + tuple(c for a in self.actions for c in a.citations)
         return grounded_citation(
@@ -96,7 +99,7 @@ class Turn:
             self.retrieved_ids,
             self.corpus_texts,
             avoid=avoid,
-            earlier=self.state.cited,
+            earlier=self.state.cited if session else (),
             skip_texts=skip_texts,
         )
 

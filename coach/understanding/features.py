@@ -106,6 +106,28 @@ def signal_cues(text: str, bank: ExampleBank) -> np.ndarray:
     )
 
 
+_ASKING = re.compile(
+    r"\b(kun je|kan je|kunt u|kun jij|wil je|wilt u|zou je|zou jij|could you|can you|would you|"
+    r"will you|please|graag|alsjeblieft|ik wil dat je|i want you to|for me|voor me|voor mij|"
+    r"voor ons)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_the_coach(text: str, bank: ExampleBank) -> bool:
+    """Is the message worded as a request to the coach (an imperative, "kun je ...",
+    "please", or a request cue)? Someone describing their own plan ("we willen een proef
+    met een belbus") is not asking the coach to do anything."""
+    t = text.strip()
+    cue = bank.intent_cues.get("request")
+    return bool(
+        _IMPERATIVE.search(t)
+        or _CAN_YOU_DO.search(t)
+        or _ASKING.search(t)
+        or (cue is not None and cue.search(t))
+    )
+
+
 def intent_nudges(text: str, phase: str, commands: CommandsFile, bank: ExampleBank) -> np.ndarray:
     """Added to the intent scores: openings and formats that settle what a message does."""
     nudges = np.zeros(len(INTENTS), dtype=np.float32)

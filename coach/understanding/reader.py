@@ -25,11 +25,17 @@ from coach.dialogue.parsing import find_question, is_question
 from coach.dialogue.schema import CommandsFile
 from coach.models import Understanding
 from coach.understanding.bank import ExampleBank
-from coach.understanding.features import form_features, intent_nudges, signal_cues
-from coach.understanding.labels import INTENTS, PROBLEM_SIGNALS, SIGNALS
+from coach.understanding.features import (
+    asks_the_coach,
+    form_features,
+    intent_nudges,
+    signal_cues,
+)
+from coach.understanding.labels import INTENTS, SIGNALS
 from coach.understanding.model import LinearModel, Sample, train
 
 Topic = Callable[[str], bool]
+MIN_CORRECTION_WORDS = 3
 CORRECTION_LEAD_CHARS = 60  # a correction cue further into the message is not a correction
 NO_SIGNALS = ("offtopic", "hostile")  # these say nothing about the collaboration
 _LEAD_FILLER = re.compile(
@@ -105,8 +111,15 @@ class MessageReader:
         """The Understanding of one message in the given phase."""
         if not text.strip():
             return Understanding()
+        confident: tuple[str, ...] | None = None
         if self.model is not None and vector is not None:
             intent, scores, signals = self._classify(text, np.asarray(vector), phase)
+            tuning = self.bank.tuning
+            confident = tuple(
+                s
+                for s, v in signals
+                if v >= (tuning.praise_threshold if s == "going_well" else tuning.reflect_threshold)
+            )
         else:
             intent, scores, signals = self._by_cues(text)
         question, rest = (None, "")
@@ -115,7 +128,7 @@ class MessageReader:
             question = question or text.strip()
         elif intent == "correction":
             rest = self._corrected_part(text)
-        sarcasm = self._marker("sarcasm", text) and any(s in PROBLEM_SIGNALS for s, _ in signals)
+        sarcasm = self._marker("sarcasm", text) and intent in ("answer", "emotion")
         if sarcasm:
             signals = tuple((sig, v) for sig, v in signals if sig != "going_well")
         return Understanding(
@@ -127,6 +140,7 @@ class MessageReader:
             sarcasm=sarcasm,
             contradiction=self._marker("contradiction", text) and not sarcasm,
             intent_scores=scores,
+            confident=confident,
         )
 
     def _classify(
@@ -137,6 +151,10 @@ class MessageReader:
         raw = self.model.intent_scores(self.intent_features(text, vector, phase))
         raw = raw + tuning.nudge_weight * intent_nudges(text, phase, self.commands, self.bank)
         raw[INTENTS.index("answer")] += tuning.answer_bias
+        if len(text.split()) < MIN_CORRECTION_WORDS:
+            raw[INTENTS.index("correction")] = -np.inf  # "nee" alone answers, it corrects nothing
+        if not asks_the_coach(text, self.bank):
+            raw[INTENTS.index("request")] = -np.inf  # describing one's own plan is an answer
         intent = INTENTS[int(np.argmax(raw))]
         scores = tuple(sorted(zip(INTENTS, map(float, raw), strict=True), key=lambda kv: -kv[1]))
         if intent in NO_SIGNALS:
