@@ -78,9 +78,12 @@ class _ChatApp:
     def build(self) -> CoachBlocks:
         from coach.ui.evaluator import evaluator_tab
         from coach.ui.plan_tab import plan_tab
+        from coach.ui.round_facilitator import round_panel
+        from coach.ui.round_tab import RoundPartnerTab
 
         h = self.handlers
         label = self.labels.label
+        partner = RoundPartnerTab(h, self.rounds, label)
         t = h.t
         settings = h.coach.settings
         with CoachBlocks(
@@ -104,7 +107,7 @@ class _ChatApp:
                     elem_id="bc-language",
                 )
                 label(language, label="language_label")
-            with gr.Tabs():
+            with gr.Tabs() as tabs:
                 with gr.Tab(t("tab_reflect"), id="reflect") as tab_reflect:
                     progress = gr.HTML(elem_id="bc-progress")
                     with gr.Row():
@@ -283,8 +286,12 @@ class _ChatApp:
                     label(tab_reflect, label="tab_reflect")
                     label(session_box, label="session_title")
                     label(feedback_box, label="feedback_title")
+                with gr.Tab(t("round_tab"), id="round") as tab_round:
+                    partner.build()
+                label(tab_round, label="round_tab")
                 with gr.Tab(t("tab_facilitator"), id="facilitator") as tab_plan:
                     plan_tab(h.coach, h.ui, language, h.exports, label)
+                    round_panel(h.coach, self.rounds, h.ui, language, h.exports, label)
                 label(tab_plan, label="tab_facilitator")
                 with gr.Tab(t("tab_evaluate"), id="evaluate") as tab_eval:
                     evaluator_tab(h.coach, h.exports)
@@ -356,6 +363,7 @@ class _ChatApp:
             )
             del balance_title, confirm_text, feedback_hint
 
+            partner.wire(state, language, tabs, tab_round, view_outputs, h.refresh)
             self.api.register(state)
             self.round_api.register(state)
         hide_private_endpoints(app)
