@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from coach.plan import PlanFocus, SessionPlan, load_library, make_plan
 from coach.rounds.render import proposal
 from coach.rounds.report import RoundReport
+from coach.understanding.labels import PROBLEM_SIGNALS
 
 if TYPE_CHECKING:
     from coach.rounds.service import TeamRounds
@@ -31,7 +32,8 @@ def round_focus(rounds: TeamRounds, report: RoundReport, language: str) -> PlanF
     first = ""
     if top is not None:  # the cards are Dutch: their questions are matched in both languages
         first = " ".join(texts.get(f"plan_words_{top.name}", x) for x in ("nl", "en"))
-    for count in (report.only_some or report.signals)[:MAX_FOCUS_SIGNALS]:
+    raised = [s for s in (report.only_some or report.signals) if s.signal in PROBLEM_SIGNALS]
+    for count in raised[:MAX_FOCUS_SIGNALS]:
         words.append(texts.signal(count.signal, "nl"))
         signal = content.signal_texts(count.signal)
         if signal is not None:
@@ -69,8 +71,9 @@ def make_round_plan(
         context.append(
             rounds.texts.get("plan_context_gap", lang, dimension=label, low=top.low, high=top.high)
         )
-    if report.only_some:
-        said = "; ".join(rounds.texts.signal(s.signal, lang) for s in report.only_some[:3])
+    problems = [s for s in report.only_some if s.signal in PROBLEM_SIGNALS]
+    if problems:
+        said = "; ".join(rounds.texts.signal(s.signal, lang) for s in problems[:3])
         context.append(rounds.texts.get("plan_context_signals", lang, said=said))
     return make_plan(
         rounds.coach, [report.facts.card_id], group, minutes, " ".join(context), lang, focus=focus

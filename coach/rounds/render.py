@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from coach.rounds.charts import strip_chart, trend_chart
 from coach.rounds.report import DIMENSIONS, ORG_MIN_PARTNERS, RoundReport
 from coach.rounds.texts import RoundTexts
+from coach.understanding.labels import PROBLEM_SIGNALS
 
 CSV_COLUMNS = ("round", "partner", "organisation", "commitment", "progress", "result")
 
@@ -264,8 +265,9 @@ def proposal(
             n, b, a = max(changes, key=lambda c: abs(c[2] - c[1]))
             key = "proposal_trend_up" if a > b else "proposal_trend_down"
             lines.append(d.t(key, dimension=d.dim(n), before=d.num(b), after=d.num(a)))
-    if r.only_some:
-        said = "; ".join(texts.signal(s.signal, d.lang) for s in r.only_some[:3])
+    problems = [s for s in r.only_some if s.signal in PROBLEM_SIGNALS]  # not "het gaat goed"
+    if problems:
+        said = "; ".join(texts.signal(s.signal, d.lang) for s in problems[:3])
         lines.append(d.t("proposal_signals", said=said))
     if r.followups:
         done = sum(f.done for f in r.followups)
