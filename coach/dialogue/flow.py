@@ -101,6 +101,7 @@ def _record(state: DialogueState, answer: Answer) -> DialogueState:
             answer,
             text=f"{old.text}\n{answer.text}",
             signals=tuple(dict.fromkeys(old.signals + answer.signals)),
+            clear=tuple(dict.fromkeys(old.clear + answer.clear)),
         )
     kept = tuple(
         a for a in state.answers if (a.question, a.followup) != (answer.question, answer.followup)
@@ -122,6 +123,7 @@ def _answer_of(t: Turn, followup: int | None) -> Answer:
         (u.answer_part or t.text).strip(),
         u.signal_ids,
         private=_private(t),
+        clear=u.clear_signals,
     )
 
 
@@ -242,6 +244,7 @@ def on_correction(t: Turn) -> Result:
         signals=u.signal_ids,
         private=_private(t),
         replaced=(*last.replaced, last.text),
+        clear=u.clear_signals,
     )
     answers = tuple(corrected if a is last else a for a in state.answers)
     state = replace(state, answers=answers, clarifying=None)
@@ -308,6 +311,7 @@ def on_note(t: Turn) -> Result:
         t.text.strip()[:4000],
         u.signal_ids,
         private=u.intent == "emotion" and not u.signals,
+        clear=u.clear_signals,
     )
     state = replace(t.state, notes=(*t.state.notes, note))
     t.parts += feeling(t, u)
@@ -414,7 +418,10 @@ def on_to_actions(t: Turn) -> Result:
         citation = t.ground(f"action:{candidate.spec.id}", candidate.spec.query, session=False)
         if citation is None:
             continue
-        why = _why(t, candidate.spec.id, candidate.signal, ratings, state)
+        clear = set(state.clear_signals())
+        said = [s for s in candidate.spec.signals if s in clear]
+        top = max(said, key=lambda s: candidate.spec.signals[s], default=None)
+        why = _why(t, candidate.spec.id, top, ratings, state)
         chosen.append(Action(candidate.spec.id, candidate.spec.title.get(t.lang), why, (citation,)))
     if chosen:
         t.say("actions_intro" if pattern is not None else "actions_intro_unrated")
@@ -434,7 +441,10 @@ def conclude(t: Turn, state: DialogueState, chosen: Sequence[int], remark: str =
     if remark:
         u = t.understanding
         target = picked[0].id if len(picked) == 1 else None
-        notes = (*notes, Note("actions", remark[:4000], u.signal_ids, action=target))
+        notes = (
+            *notes,
+            Note("actions", remark[:4000], u.signal_ids, action=target, clear=u.clear_signals),
+        )
     state = replace(
         state, phase="summary", chosen=tuple(a.id for a in picked), ended=True, notes=notes
     )

@@ -108,10 +108,15 @@ def _add_to_question(t: Turn, target: int) -> Result:
     """ "Je sloeg mijn antwoord over: ..." with the answer in the same message: take it in
     where it belongs and carry on, instead of asking the question again."""
     u = t.understanding
-    added = Answer(target, CLARIFY, t.text.strip()[:4000], u.signal_ids)
+    added = Answer(target, CLARIFY, t.text.strip()[:4000], u.signal_ids, clear=u.clear_signals)
     old = t.state.answer_to(target, CLARIFY)
     if old is not None:
-        added = replace(added, text=f"{old.text}\n{added.text}", signals=old.signals + u.signal_ids)
+        added = replace(
+            added,
+            text=f"{old.text}\n{added.text}",
+            signals=old.signals + u.signal_ids,
+            clear=old.clear + u.clear_signals,
+        )
     kept = tuple(a for a in t.state.answers if (a.question, a.followup) != (target, CLARIFY))
     state = replace(t.state, answers=(*kept, added))
     t.say("added_to_question", n=target + 1)
@@ -161,7 +166,11 @@ def keep_as_note(t: Turn) -> DialogueState:
     if not u.signals:
         return t.state
     return replace(
-        t.state, notes=(*t.state.notes, Note(t.state.phase, t.text.strip()[:4000], u.signal_ids))
+        t.state,
+        notes=(
+            *t.state.notes,
+            Note(t.state.phase, t.text.strip()[:4000], u.signal_ids, clear=u.clear_signals),
+        ),
     )
 
 

@@ -232,6 +232,11 @@ def _plan_answering(
     state: DialogueState, text: str, u: Understanding, card: Card, content: DialogueContent
 ) -> Plan:
     cmds = content.commands
+    if state.phase != "intake" and _just_ratings(state, text, card, cmds):
+        parse = parse_ratings(text, Ratings(), cmds)
+        if certain_ratings(text, cmds) == {"commitment", "progress", "result"}:
+            return _actions_plan(state, parse.merged(Ratings()), parse, content)
+        return Plan("confirm", ratings=parse)  # "4 2 2": read as scores, confirmed first
     odd = odd_input(text, cmds)
     if odd == "not_understood" and not u.signals:
         return Plan("redirect", redirect=odd)
@@ -249,18 +254,15 @@ def _plan_answering(
         return Plan("qa", queries=(_qa_query(text, text),))
     if state.phase == "intake":
         return Plan("intake")
-    if _just_ratings(state, text, card, cmds):
-        parse = parse_ratings(text, Ratings(), cmds)
-        return _actions_plan(state, parse.merged(Ratings()), parse, content)
     return Plan("answer", queries=(insight_query(state, text, u, card, content),))
 
 
 def _just_ratings(state: DialogueState, text: str, card: Card, cmds: CommandsFile) -> bool:
-    """The last central question asks about the balance itself; three labelled scores and
-    nothing else answer it, so the coach goes straight on to the actions."""
+    """The last central question asks about the balance itself; three scores and nothing
+    else answer it: labelled ones go straight to the actions, bare ones are confirmed."""
     if state.question_index != len(card.central_questions) - 1:
         return False
-    if certain_ratings(text, cmds) != {"commitment", "progress", "result"}:
+    if not parse_ratings(text, Ratings(), cmds).merged(Ratings()).complete():
         return False
     labels = {w.lower() for ws in cmds.ratings.labels.values() for w in ws}
     numbers = {w.lower() for w in cmds.ratings.numbers}
@@ -367,11 +369,7 @@ def _plan_request(
 def _plan_offtopic(
     state: DialogueState, text: str, u: Understanding, card: Card, content: DialogueContent
 ) -> Plan:
-    """Off topic, unless it is a long answer about the collaboration after all."""
-    if state.phase in (*ANSWERING, "balance", "actions") and (
-        _substantive(text, SUBSTANTIVE_ANSWER_WORDS) and _on_topic(text, card, content)
-    ):
-        return _by_phase(state, text, u, card, content)
+    """Off topic: a friendly redirect, and nothing from the cards (scores still count)."""
     if state.phase == "balance" and parse_ratings(text, state.ratings, content.commands).values:
         return _by_phase(state, text, u, card, content)
     return Plan("redirect", redirect="offtopic")

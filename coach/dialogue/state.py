@@ -50,6 +50,7 @@ class Answer:
     signals: tuple[str, ...] = ()
     private: bool = False
     replaced: tuple[str, ...] = ()
+    clear: tuple[str, ...] = ()  # the signals read clearly enough to say back
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Note:
     signals: tuple[str, ...] = ()
     private: bool = False
     action: str | None = None  # the action a remark at the choice prompt belongs to
+    clear: tuple[str, ...] = ()  # the signals read clearly enough to say back
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,16 @@ class DialogueState:
         counts = self.signal_counts()
         return tuple(sorted(order, key=lambda s: (-counts[s], order[s])))
 
+    def clear_signals(self) -> tuple[str, ...]:
+        """The signals read clearly enough to say back ("Je vertelde dat ..."), most
+        frequent first: a fainter reading steers actions but is never put in the user's
+        mouth."""
+        clear = {s for a in self.answers for s in a.clear} | {
+            s for n in self.notes for s in n.clear
+        }
+        clear |= set(self.context.signals)
+        return tuple(s for s in self.signals() if s in clear)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict; `from_dict` restores an equal state.
 
@@ -156,6 +168,7 @@ class DialogueState:
                     "signals": list(a.signals),
                     "private": a.private,
                     "replaced": list(a.replaced),
+                    "clear": list(a.clear),
                 }
                 for a in self.answers
             ],
@@ -166,6 +179,7 @@ class DialogueState:
                     "signals": list(n.signals),
                     "private": n.private,
                     "action": n.action,
+                    "clear": list(n.clear),
                 }
                 for n in self.notes
             ],
@@ -215,6 +229,7 @@ class DialogueState:
                         tuple(str(s) for s in a.get("signals", ())),
                         bool(a.get("private", False)),
                         tuple(str(r) for r in a.get("replaced", ())),
+                        tuple(str(s) for s in a.get("clear", ())),
                     )
                     for a in data.get("answers", ())
                 ),
@@ -225,6 +240,7 @@ class DialogueState:
                         tuple(str(s) for s in n.get("signals", ())),
                         bool(n.get("private", False)),
                         n.get("action"),
+                        tuple(str(s) for s in n.get("clear", ())),
                     )
                     for n in data.get("notes", ())
                 ),

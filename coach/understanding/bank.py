@@ -66,7 +66,7 @@ class Utterance(_Strict):
     signals: tuple[str, ...] = ()
 
 
-MARKERS = ("sarcasm", "contradiction", "feeling", "fatigue", "anger")
+MARKERS = ("sarcasm", "contradiction", "feeling", "fatigue", "anger", "relief", "correction")
 
 
 class UnderstandingFile(_Strict):

@@ -34,7 +34,8 @@ _IMPERATIVE = re.compile(
     re.IGNORECASE,
 )
 _CAN_YOU_DO = re.compile(
-    r"\b(kun je|kan je|kunt u|could you|can you|would you|wil je)\b[^.?!]{0,40}\b(maken|"
+    r"\b(kun je|kan je|kunt u|kun jij|kan jij|wil jij|wilt u|could you|can you|would you|"
+    r"wil je)\b[^.?!]{0,60}\b(maken|"
     r"schrijven|sturen|versturen|regelen|bellen|mailen|opstellen|boeken|plannen|make|write|"
     r"send|book|call|draft|schedule|set up|email|arrange)\b",
     re.IGNORECASE,
@@ -112,6 +113,12 @@ _ASKING = re.compile(
     r"voor ons)\b",
     re.IGNORECASE,
 )
+
+
+def asks_to_do(text: str) -> bool:
+    """Does the message ask the coach to do something ("kun jij een brief schrijven?")?"""
+    t = text.strip()
+    return bool(_IMPERATIVE.search(t) or _CAN_YOU_DO.search(t))
 
 
 def asks_the_coach(text: str, bank: ExampleBank) -> bool:

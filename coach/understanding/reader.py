@@ -27,6 +27,7 @@ from coach.models import Understanding
 from coach.understanding.bank import ExampleBank
 from coach.understanding.features import (
     asks_the_coach,
+    asks_to_do,
     form_features,
     intent_nudges,
     signal_cues,
@@ -36,6 +37,7 @@ from coach.understanding.model import LinearModel, Sample, train
 
 Topic = Callable[[str], bool]
 MIN_CORRECTION_WORDS = 3
+CORRECTION_WITHIN_CHARS = 120  # the words that take something back come early
 CORRECTION_LEAD_CHARS = 60  # a correction cue further into the message is not a correction
 NO_SIGNALS = ("offtopic", "hostile")  # these say nothing about the collaboration
 _LEAD_FILLER = re.compile(
@@ -151,10 +153,14 @@ class MessageReader:
         raw = self.model.intent_scores(self.intent_features(text, vector, phase))
         raw = raw + tuning.nudge_weight * intent_nudges(text, phase, self.commands, self.bank)
         raw[INTENTS.index("answer")] += tuning.answer_bias
-        if len(text.split()) < MIN_CORRECTION_WORDS:
-            raw[INTENTS.index("correction")] = -np.inf  # "nee" alone answers, it corrects nothing
+        if len(text.split()) < MIN_CORRECTION_WORDS or not self._takes_back(text, phase):
+            raw[
+                INTENTS.index("correction")
+            ] = -np.inf  # "Nee. Niemand ..." answers, it corrects nothing
         if not asks_the_coach(text, self.bank):
             raw[INTENTS.index("request")] = -np.inf  # describing one's own plan is an answer
+        elif asks_to_do(text):
+            raw[INTENTS.index("question")] = -np.inf  # "kun jij een brief schrijven?" asks a deed
         intent = INTENTS[int(np.argmax(raw))]
         scores = tuple(sorted(zip(INTENTS, map(float, raw), strict=True), key=lambda kv: -kv[1]))
         if intent in NO_SIGNALS:
@@ -181,6 +187,14 @@ class MessageReader:
         found = tuple((s, 1.0) for s in SIGNALS if signal_cues(text, self.bank)[SIGNALS.index(s)])
         return intent, (), found[: self.bank.tuning.max_signals]
 
+    def _takes_back(self, text: str, phase: str) -> bool:
+        """Does the message take something back ("ik bedoelde", "sorry, voortgang is een 2")?"""
+        pattern = self.bank.markers.get("correction")
+        if pattern is None:
+            return True
+        match = pattern.search(text[:CORRECTION_WITHIN_CHARS])
+        return match is not None
+
     def _marker(self, name: str, text: str) -> bool:
         pattern = self.bank.markers.get(name)
         return bool(pattern and pattern.search(text[:4000]))
@@ -191,10 +205,9 @@ class MessageReader:
         feeling = intent == "emotion" or self._marker("feeling", text)
         if not feeling:
             return None
-        if self._marker("fatigue", text) or any(sig == "fatigue" for sig, _ in signals):
-            return "fatigue"
-        if self._marker("anger", text):
-            return "anger"
+        for kind in ("relief", "fatigue", "anger"):  # named by the user's own words only
+            if self._marker(kind, text):
+                return kind
         return "general"
 
     def _corrected_part(self, text: str) -> str:
