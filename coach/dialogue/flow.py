@@ -183,7 +183,7 @@ def on_intake(t: Turn) -> Result:
     state, u = t.state, t.understanding
     answer_questions_first(t)
     context = extract_context(u.answer_part or t.text, t.content.commands)
-    context = replace(context, signals=u.signal_ids)
+    context = replace(context, signals=u.clear_signals)  # an introduction rarely says more
     state = replace(state, context=context)
     ack = [*feeling(t, u), t.msg("intake_thanks")]
     if context.role:

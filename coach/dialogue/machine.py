@@ -303,7 +303,11 @@ def _by_phase(
 def _plan_question(
     state: DialogueState, text: str, u: Understanding, card: Card, content: DialogueContent
 ) -> Plan:
-    """A question to the coach; inside a longer answer, the answer is taken too."""
+    """A question to the coach; inside a longer answer, the answer is taken too. "Mag ik
+    een samenvatting?" is a command put as a question."""
+    command, target = natural_command(text, content.commands)
+    if command not in (None, "help") and not _definition(text, content):
+        return Plan("command", command=command, target=target)
     question = u.question or text
     qa = _qa_query(question, text)
     rest = u.answer_part if u.question else ""
@@ -318,6 +322,11 @@ def _plan_question(
             return _by_phase(state, text, u, card, content)
         return Plan("redirect", redirect="offtopic")
     return Plan("qa", queries=(qa,))
+
+
+def _definition(text: str, content: DialogueContent) -> bool:
+    """Does the message ask what something means ("wat is een samenvatting?")?"""
+    return starts_with_phrase(text, content.commands.definition_starts, max_words=40)
 
 
 def _plan_correction(

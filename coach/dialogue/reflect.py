@@ -18,8 +18,8 @@ _FEELING_COVERS = {"fatigue": "fatigue"}
 
 def feeling(t: Turn, u: Understanding) -> list[str]:
     """The acknowledgement of a feeling, when the message shows one."""
-    if u.emotion is None and u.intent != "emotion":
-        return []
+    if u.emotion is None and (u.intent != "emotion" or u.signals):
+        return []  # a feeling is acknowledged when the user names one, not assumed
     kind = u.emotion if u.emotion in t.content.reflections.feelings else "general"
     return [t.variant(f"feel-{kind}", t.content.reflections.feelings[kind].get(t.lang))]
 

@@ -192,8 +192,13 @@ class MessageReader:
         pattern = self.bank.markers.get("correction")
         if pattern is None:
             return True
-        match = pattern.search(text[:CORRECTION_WITHIN_CHARS])
-        return match is not None
+        if (
+            phase in ("balance", "actions")
+            and re.search(r"\d", text)
+            and re.match(r"\W*(nee|no)\b", text, re.I)
+        ):
+            return True  # "no, commitment is 1"
+        return pattern.search(text[:CORRECTION_WITHIN_CHARS]) is not None
 
     def _marker(self, name: str, text: str) -> bool:
         pattern = self.bank.markers.get(name)
