@@ -302,6 +302,16 @@ def on_decline(t: Turn) -> Result:
     return t.finish(_advance(t, state))
 
 
+def on_early_ratings(t: Turn) -> Result:
+    """Scores typed before the balance: kept (confirmed when the balance comes), and on
+    to the next question."""
+    parse = t.plan.ratings
+    assert parse is not None
+    state = replace(t.state, ratings=parse.merged(Ratings()))
+    t.say("ratings_kept")
+    return t.finish(_advance(t, state))
+
+
 def on_note(t: Turn) -> Result:
     """A statement made where something else was asked (a stop criterion at the ratings
     prompt, a feeling while choosing): kept, acknowledged, and the question asked again."""

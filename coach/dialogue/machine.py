@@ -64,6 +64,7 @@ HANDLERS: dict[str, Callable[[Turn], Result]] = {
     "ratings": flow.on_ratings,
     "confirm": flow.on_confirm,
     "note": flow.on_note,
+    "early_ratings": flow.on_early_ratings,
     "to_actions": flow.on_to_actions,
     "choose": flow.on_choose,
     "command": interrupts.on_command,
@@ -170,7 +171,11 @@ def _plan_balance(
 ) -> Plan:
     cmds = content.commands
     if state.proposed is not None:
-        confirmed = is_phrase(text, cmds.confirm) or starts_with_phrase(text, cmds.confirm, 3)
+        confirmed = (
+            is_phrase(text, cmds.confirm)
+            or starts_with_phrase(text, cmds.confirm, 3)
+            or is_phrase(text, cmds.move_on)  # "verder" goes on with the scores as read
+        )
         if confirmed and not parse_ratings(text, Ratings(), cmds).understood:
             return _actions_plan(state, state.proposed, None, content)
         if is_phrase(text, cmds.decline):
@@ -217,6 +222,8 @@ def _plan_actions(
             return _actions_plan(state, parse.merged(state.ratings), parse, content)
         return Plan("ratings", ratings=parse)
     titles = [a.title for a in state.offered]
+    if starts_with_phrase(text, cmds.confirm, 3):
+        return Plan("choose")  # "ja" says nothing about which actions: ask again
     choice, remark = split_choice(text, titles, cmds)
     if choice is None and is_phrase(text, cmds.move_on):
         choice = tuple(range(len(titles)))
@@ -234,6 +241,8 @@ def _plan_answering(
     cmds = content.commands
     if state.phase != "intake" and _just_ratings(state, text, card, cmds):
         parse = parse_ratings(text, Ratings(), cmds)
+        if state.question_index < len(card.central_questions) - 1:
+            return Plan("early_ratings", ratings=parse)
         if certain_ratings(text, cmds) == {"commitment", "progress", "result"}:
             return _actions_plan(state, parse.merged(Ratings()), parse, content)
         return Plan("confirm", ratings=parse)  # "4 2 2": read as scores, confirmed first
@@ -258,10 +267,9 @@ def _plan_answering(
 
 
 def _just_ratings(state: DialogueState, text: str, card: Card, cmds: CommandsFile) -> bool:
-    """The last central question asks about the balance itself; three scores and nothing
-    else answer it: labelled ones go straight to the actions, bare ones are confirmed."""
-    if state.question_index != len(card.central_questions) - 1:
-        return False
+    """Three scores and nothing else: the user gives the balance. At the last central
+    question (which asks about the balance itself) labelled ones go straight to the
+    actions and bare ones are confirmed; earlier, they are kept for the balance."""
     if not parse_ratings(text, Ratings(), cmds).merged(Ratings()).complete():
         return False
     labels = {w.lower() for ws in cmds.ratings.labels.values() for w in ws}
@@ -303,11 +311,7 @@ def _by_phase(
 def _plan_question(
     state: DialogueState, text: str, u: Understanding, card: Card, content: DialogueContent
 ) -> Plan:
-    """A question to the coach; inside a longer answer, the answer is taken too. "Mag ik
-    een samenvatting?" is a command put as a question."""
-    command, target = natural_command(text, content.commands)
-    if command not in (None, "help") and not _definition(text, content):
-        return Plan("command", command=command, target=target)
+    """A question to the coach; inside a longer answer, the answer is taken too."""
     question = u.question or text
     qa = _qa_query(question, text)
     rest = u.answer_part if u.question else ""
@@ -322,11 +326,6 @@ def _plan_question(
             return _by_phase(state, text, u, card, content)
         return Plan("redirect", redirect="offtopic")
     return Plan("qa", queries=(qa,))
-
-
-def _definition(text: str, content: DialogueContent) -> bool:
-    """Does the message ask what something means ("wat is een samenvatting?")?"""
-    return starts_with_phrase(text, content.commands.definition_starts, max_words=40)
 
 
 def _plan_correction(

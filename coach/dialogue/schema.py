@@ -57,6 +57,7 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
     "ratings_again": _NONE,
     "ratings_given_earlier": _NONE,
     "ratings_as_answer": _NONE,
+    "ratings_kept": _NONE,
     "added_to_question": frozenset({"n"}),
     "correction_resume": _NONE,
     "kept_private": _NONE,

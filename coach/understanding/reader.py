@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from coach.dialogue.parsing import find_question, is_question
+from coach.dialogue.parsing import find_question, is_question, natural_command, starts_with_phrase
 from coach.dialogue.schema import CommandsFile
 from coach.models import Understanding
 from coach.understanding.bank import ExampleBank
@@ -162,6 +162,8 @@ class MessageReader:
         elif asks_to_do(text):
             raw[INTENTS.index("question")] = -np.inf  # "kun jij een brief schrijven?" asks a deed
         intent = INTENTS[int(np.argmax(raw))]
+        if intent == "question" and self._command_as_question(text):
+            intent = "command"  # "mag ik een samenvatting?" asks the coach to steer
         scores = tuple(sorted(zip(INTENTS, map(float, raw), strict=True), key=lambda kv: -kv[1]))
         if intent in NO_SIGNALS:
             return intent, scores, ()
@@ -187,6 +189,13 @@ class MessageReader:
         found = tuple((s, 1.0) for s in SIGNALS if signal_cues(text, self.bank)[SIGNALS.index(s)])
         return intent, (), found[: self.bank.tuning.max_signals]
 
+    def _command_as_question(self, text: str) -> bool:
+        """A question that asks the coach to steer the conversation ("kunnen we terug naar
+        vraag 2?"), not what something means."""
+        command, _ = natural_command(text, self.commands)
+        definition = starts_with_phrase(text, self.commands.definition_starts, max_words=60)
+        return command not in (None, "help") and not definition
+
     def _takes_back(self, text: str, phase: str) -> bool:
         """Does the message take something back ("ik bedoelde", "sorry, voortgang is een 2")?"""
         pattern = self.bank.markers.get("correction")
@@ -207,13 +216,12 @@ class MessageReader:
     def _emotion(
         self, text: str, intent: str, signals: tuple[tuple[str, float], ...]
     ) -> str | None:
-        feeling = intent == "emotion" or self._marker("feeling", text)
-        if not feeling:
-            return None
-        for kind in ("relief", "fatigue", "anger"):  # named by the user's own words only
-            if self._marker(kind, text):
-                return kind
-        return "general"
+        if self._marker("feeling", text):
+            for kind in ("relief", "fatigue", "anger"):  # named by the user's own words only
+                if self._marker(kind, text):
+                    return kind
+            return "general"
+        return "general" if intent == "emotion" and not signals else None
 
     def _corrected_part(self, text: str) -> str:
         """The new words of a correction, without its opening ("nee, ik bedoelde ...")."""
