@@ -28,6 +28,7 @@ from coach.understanding.bank import ExampleBank
 from coach.understanding.features import (
     asks_the_coach,
     asks_to_do,
+    denied_signals,
     form_features,
     intent_nudges,
     signal_cues,
@@ -168,8 +169,9 @@ class MessageReader:
         if intent in NO_SIGNALS:
             return intent, scores, ()
         sig = self.model.signal_scores(self.signal_features(text, vector))
+        denied = denied_signals(text, self.bank)
         ranked = sorted(
-            ((s, round(float(v), 4)) for s, v in zip(SIGNALS, sig, strict=True)),
+            ((s, round(float(v), 4)) for s, v in zip(SIGNALS, sig, strict=True) if s not in denied),
             key=lambda kv: -kv[1],
         )
         found = tuple((s, v) for s, v in ranked if v >= tuning.signal_threshold)
@@ -186,7 +188,8 @@ class MessageReader:
         intent = next((k for k in INTENTS if k in cued and k != "answer"), "answer")
         if intent in NO_SIGNALS:
             return intent, (), ()
-        found = tuple((s, 1.0) for s in SIGNALS if signal_cues(text, self.bank)[SIGNALS.index(s)])
+        cues = signal_cues(text, self.bank)
+        found = tuple((s, 1.0) for s in SIGNALS if cues[SIGNALS.index(s)])
         return intent, (), found[: self.bank.tuning.max_signals]
 
     def _command_as_question(self, text: str) -> bool:
@@ -216,10 +219,10 @@ class MessageReader:
     def _emotion(
         self, text: str, intent: str, signals: tuple[tuple[str, float], ...]
     ) -> str | None:
+        for kind in ("relief", "fatigue", "anger"):  # named by the user's own words only
+            if self._marker(kind, text):
+                return kind
         if self._marker("feeling", text):
-            for kind in ("relief", "fatigue", "anger"):  # named by the user's own words only
-                if self._marker(kind, text):
-                    return kind
             return "general"
         return "general" if intent == "emotion" and not signals else None
 
