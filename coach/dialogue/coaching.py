@@ -9,6 +9,7 @@ so the same conversation always gets the same choices.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -258,6 +259,7 @@ RATINGS_WEIGHT = 3
 PATTERN_BONUS = 3
 KEYWORD_WEIGHT = 1
 MAX_SIGNAL_REPEATS = 2
+DIVERSITY = 0.6  # share of an already-answered signal's weight that no longer counts
 
 
 def rank_actions(
@@ -293,4 +295,28 @@ def rank_actions(
         )
         relevant = bool(by_signal) or by_ratings or bool(bonus)
         ranked.append((not relevant, -score, order, Candidate(spec, score, relevant, top, found)))
-    return [c for *_, c in sorted(ranked, key=lambda r: r[:3])]
+    return _diversified([c for *_, c in sorted(ranked, key=lambda r: r[:3])], counts)
+
+
+def _diversified(ranked: list[Candidate], counts: Counter[str]) -> list[Candidate]:
+    """The ranking re-ordered so the first few actions answer different things the user
+    raised: a signal already answered by a higher action counts for less next time
+    (a new law and a new partner get their own action beside a repeated complaint)."""
+    out: list[Candidate] = []
+    covered: set[str] = set()
+    pool = list(ranked)
+
+    def adjusted(c: Candidate, covered: set[str]) -> float:
+        overlap = sum(
+            w * min(counts[s], MAX_SIGNAL_REPEATS)
+            for s, w in c.spec.signals.items()
+            if s in covered and counts[s]
+        )
+        return c.score - SIGNAL_WEIGHT * DIVERSITY * overlap
+
+    while pool:
+        best = max(pool, key=lambda c: (c.relevant, adjusted(c, covered), -pool.index(c)))
+        pool.remove(best)
+        out.append(best)
+        covered |= {s for s in best.spec.signals if counts[s]}
+    return out

@@ -25,6 +25,7 @@ from coach.models import Action, Citation, Ratings
 from coach.templates import render_template
 
 PRIVATE_MAX_WORDS = 25
+RETRACTABLE = ("exit_wish", "new_player", "new_policy", "going_well")
 CORRECTION_OVERLAP = 0.3  # share of an earlier answer's letter 4-grams a correction takes up
 
 # --- moving through the questions ----------------------------------------------
@@ -238,10 +239,14 @@ def on_correction(t: Turn) -> Result:
         t.parts += t.pending(state)
         return t.finish(state)
     last = _corrected_answer(state, t.text)
+    # A correction usually refines the facts ("not a leak: they decided on their own"); a
+    # situation it does not take back (damaged trust) still stands. Facts it is likely to
+    # retract (someone leaving, a new player, things going well) go with the old words.
+    kept = tuple(s for s in last.signals if s not in RETRACTABLE and s not in u.signal_ids)
     corrected = replace(
         last,
         text=new_text,
-        signals=u.signal_ids,
+        signals=u.signal_ids + kept,
         private=_private(t),
         replaced=(*last.replaced, last.text),
         clear=u.clear_signals,

@@ -98,7 +98,9 @@ def form_features(
     return np.asarray(values, dtype=np.float32)
 
 
-_CLAUSE_BREAK = re.compile(r"[.,;:!?\n]|\s(?:maar|but|terwijl|while|whereas|en|and)\s", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(
+    r"[.,;:!?\n]|\s(?:maar|but|terwijl|while|whereas|en|and)\s", re.IGNORECASE
+)
 
 
 def cue_state(text: str, pattern: re.Pattern[str] | None, negation: re.Pattern[str] | None) -> str:
