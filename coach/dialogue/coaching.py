@@ -216,7 +216,7 @@ class Candidate:
     """An action from the library with how well it fits this conversation."""
 
     spec: ActionSpec
-    score: int
+    score: float
     relevant: bool
     signal: str | None  # the raised signal that weighs most for this action, if any
     words: tuple[str, ...] = ()  # the user's words that matched its keywords
@@ -260,6 +260,7 @@ PATTERN_BONUS = 3
 KEYWORD_WEIGHT = 1
 MAX_SIGNAL_REPEATS = 2
 DIVERSITY = 0.6  # share of an already-answered signal's weight that no longer counts
+FAINT = 0.5  # a signal read only faintly counts half
 
 
 def rank_actions(
@@ -272,13 +273,14 @@ def rank_actions(
     repeatedly). The ratings, the balance pattern and keyword hits follow.
     """
     counts = state.signal_counts()
+    clear = set(state.clear_signals())
     text = user_text(state)
     index = _word_index(text)
     suggested = pattern.suggest if pattern is not None else ()
     ranked = []
     for order, spec in enumerate(content.library.actions):
         by_signal = {
-            sig: weight * min(counts[sig], MAX_SIGNAL_REPEATS)
+            sig: weight * min(counts[sig], MAX_SIGNAL_REPEATS) * (1.0 if sig in clear else FAINT)
             for sig, weight in spec.signals.items()
             if counts[sig]
         }

@@ -10,6 +10,7 @@ and the actions; nothing the user says is dropped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -26,6 +27,10 @@ from coach.templates import render_template
 
 PRIVATE_MAX_WORDS = 25
 RETRACTABLE = ("exit_wish", "new_player", "new_policy", "going_well")
+_RETRACTS = re.compile(
+    r"\b(niet dat|niet zo dat|niet zozeer|not that|not so much|wasn't that|isn't that)\b",
+    re.IGNORECASE,
+)
 CORRECTION_OVERLAP = 0.3  # share of an earlier answer's letter 4-grams a correction takes up
 
 # --- moving through the questions ----------------------------------------------
@@ -243,6 +248,8 @@ def on_correction(t: Turn) -> Result:
     # situation it does not take back (damaged trust) still stands. Facts it is likely to
     # retract (someone leaving, a new player, things going well) go with the old words.
     kept = tuple(s for s in last.signals if s not in RETRACTABLE and s not in u.signal_ids)
+    if _RETRACTS.search(t.text):
+        kept = ()  # "ik bedoelde niet dat ...": the old words are taken back as a whole
     corrected = replace(
         last,
         text=new_text,
