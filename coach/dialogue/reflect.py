@@ -43,7 +43,7 @@ def reflection(t: Turn, u: Understanding) -> tuple[list[str], str | None]:
     if u.contradiction:
         return [*parts, clarifying_question(t, "contradiction")], "contradiction"
     covered = _FEELING_COVERS.get(u.emotion or "")
-    signals = [s for s in u.signal_ids if t.content.signal_texts(s) is not None and s != covered]
+    signals = [s for s in u.clear_signals if t.content.signal_texts(s) is not None and s != covered]
     if len(signals) > 1 and "going_well" in signals:
         signals.remove("going_well")  # the sticking point matters more than the praise
     if signals:
