@@ -40,11 +40,16 @@ def test_back_returns_to_the_previous_central_question(word: str) -> None:
     assert CENTRAL[0] in c.reply.text
 
 
-def test_back_from_a_follow_up_re_asks_its_question_and_the_new_answer_replaces_the_old() -> None:
+def test_back_re_asks_the_question_and_the_new_answer_adds_to_the_old() -> None:
     c = talk(INTAKE, FIRST, "terug")
     assert c.reply.phase == "question" and c.state.question_index == 0
+    assert "voeg ik toe" in c.reply.text
     c.say("Iedereen is gecommitteerd, we spreken het elke maand uit.")
-    assert c.state.answer_to(0).text.startswith("Iedereen")
+    answer = c.state.answer_to(0)
+    assert (
+        answer is not None
+        and answer.text == f"{FIRST}\nIedereen is gecommitteerd, we spreken het elke maand uit."
+    )
     assert len([a for a in c.state.answers if a.followup is None]) == 1
 
 

@@ -29,7 +29,7 @@ REPLY_REPEAT = 1.5  # same passage as another quote in this reply (another sente
 SESSION_REPEAT = 0.75  # passage quoted earlier in the session: only a clear best stays first
 SESSION_SAME_QUOTE = 2.5  # the very same sentences quoted earlier in the session
 UNRELATED = 2.0  # without scored windows: a quote sharing no word with the query
-WINDOW_WEIGHT = 5.0  # how much a closer sentence window counts (0.01 cosine = 0.05 rank)
+WINDOW_WEIGHT = 15.0  # how much a closer sentence window counts (0.01 cosine = 0.15 rank)
 
 
 # --- follow-ups ---------------------------------------------------------------
@@ -260,7 +260,7 @@ PATTERN_BONUS = 3
 KEYWORD_WEIGHT = 1
 MAX_SIGNAL_REPEATS = 2
 DIVERSITY = 0.6  # share of an already-answered signal's weight that no longer counts
-FAINT = 0.5  # a signal read only faintly counts half
+FAINT = 0.25  # a signal read only faintly counts little (and makes no action fit on its own)
 
 
 def rank_actions(
@@ -295,7 +295,7 @@ def rank_actions(
             + KEYWORD_WEIGHT * min(len(found), 2)
             + spec.priority
         )
-        relevant = bool(by_signal) or by_ratings or bool(bonus)
+        relevant = any(s in clear for s in by_signal) or by_ratings or bool(bonus)
         ranked.append((not relevant, -score, order, Candidate(spec, score, relevant, top, found)))
     return _diversified([c for *_, c in sorted(ranked, key=lambda r: r[:3])], counts)
 

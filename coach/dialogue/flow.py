@@ -100,9 +100,10 @@ def _begin_questions(t: Turn, state: DialogueState) -> DialogueState:
 
 
 def _record(state: DialogueState, answer: Answer) -> DialogueState:
-    """Store an answer in its slot; a clarification adds to the one before it."""
+    """Store an answer in its slot. A clarification, or a new answer after going back to a
+    question, adds to the one before it (a correction replaces, in on_correction)."""
     old = state.answer_to(answer.question, answer.followup)
-    if old is not None and answer.followup == CLARIFY:
+    if old is not None:
         answer = replace(
             answer,
             text=f"{old.text}\n{answer.text}",
@@ -209,6 +210,7 @@ def _role_text(t: Turn, state: DialogueState) -> str:
 def on_answer(t: Turn) -> Result:
     """An answer to a central question, a follow-up, or a clarifying question."""
     state, u = t.state, t.understanding
+    t.parts += feeling(t, u)  # a feeling first, before anything from the cards
     answer_questions_first(t)
     question, central = _question_texts(t, state)
     after_followup = state.phase == "followup"
@@ -219,7 +221,7 @@ def on_answer(t: Turn) -> Result:
         state = replace(_record(state, _answer_of(t, None)), followups_here=0)
     else:
         state = _record(state, _answer_of(t, state.pending_followup))
-    parts, clarify = reflection(t, u)
+    parts, clarify = reflection(t, u, with_feeling=False)
     if clarify is not None and not t.state.clarifying:
         t.parts += parts
         return t.finish(replace(state, clarifying=clarify))

@@ -34,6 +34,7 @@ from coach.dialogue.language import content_words, resolve_language, stems, word
 from coach.dialogue.parsing import (
     RatingParse,
     certain_ratings,
+    find_question,
     is_phrase,
     is_question,
     is_request_for_agenda,
@@ -83,6 +84,7 @@ SIGNAL_MIX_WEIGHT = 0.2
 SIGNAL_QUOTE_WEIGHT = 0.6  # within the chosen passage, the sentence that says what is reflected
 MAX_MIXED_SIGNALS = 2
 SHORT_INSULT_WORDS = 4  # "fuck you", "stomme bot": hostile on the words alone
+QA_CONTEXT_WORDS = 8  # a question shorter than this is searched with its whole message
 
 Planner = Callable[[DialogueState, str, Understanding, Card, DialogueContent], Plan]
 
@@ -146,6 +148,10 @@ def insight_query(
 
 
 def _qa_query(question: str, text: str) -> Query:
+    """The question to search with; a short one that points back ("wat is dat?") takes the
+    whole message, which names what "dat" is."""
+    if len(question.split()) < QA_CONTEXT_WORDS:
+        question = text
     question = query_text(question)
     return Query("qa", question, user=question.strip() == text.strip())
 
@@ -263,7 +269,11 @@ def _plan_answering(
         return Plan("qa", queries=(_qa_query(text, text),))
     if state.phase == "intake":
         return Plan("intake")
-    return Plan("answer", queries=(insight_query(state, text, u, card, content),))
+    queries: tuple[Query, ...] = (insight_query(state, text, u, card, content),)
+    asked, _ = find_question(text, cmds)
+    if asked and starts_with_phrase(asked, cmds.definition_starts, max_words=40):
+        queries += (_qa_query(text, text),)  # "…, wat is dat eigenlijk?" inside an answer
+    return Plan("answer", queries=queries)
 
 
 def _just_ratings(state: DialogueState, text: str, card: Card, cmds: CommandsFile) -> bool:
@@ -319,7 +329,8 @@ def _plan_question(
     if state.phase in ANSWERING and len(words(rest)) >= SUBSTANTIVE_REST_WORDS:
         plan = _by_phase(state, text, u, card, content)
         if plan.kind in ("answer", "intake") and on_topic:
-            return replace(plan, queries=(*plan.queries, qa))
+            others = tuple(q for q in plan.queries if q.name != "qa")
+            return replace(plan, queries=(*others, qa))
         return plan
     if not on_topic:
         if state.phase in ANSWERING and _substantive(rest or text, SUBSTANTIVE_ANSWER_WORDS):

@@ -34,10 +34,12 @@ def clarifying_question(t: Turn, kind: str) -> str:
     return t.variant(f"ask-{kind}", options.get(t.lang))
 
 
-def reflection(t: Turn, u: Understanding) -> tuple[list[str], str | None]:
+def reflection(
+    t: Turn, u: Understanding, with_feeling: bool = True
+) -> tuple[list[str], str | None]:
     """Sentences that show the coach understood, and the kind of clarifying question
     to ask ("sarcasm" | "contradiction") when it should ask rather than assume."""
-    parts = feeling(t, u)
+    parts = feeling(t, u) if with_feeling else []
     if u.sarcasm:
         return [*parts, clarifying_question(t, "sarcasm")], "sarcasm"
     if u.contradiction:
@@ -52,7 +54,7 @@ def reflection(t: Turn, u: Understanding) -> tuple[list[str], str | None]:
         texts = t.content.signal_texts(signal)
         assert texts is not None
         parts.append(t.variant(f"sig-{signal}", texts.reflect.get(t.lang)))
-    elif not parts:
+    elif not parts and not (u.emotion and not with_feeling):
         parts.append(t.variant("plain", t.content.reflections.plain.get(t.lang)))
     return parts, None
 
