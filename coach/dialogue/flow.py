@@ -100,10 +100,15 @@ def _begin_questions(t: Turn, state: DialogueState) -> DialogueState:
 
 
 def _record(state: DialogueState, answer: Answer) -> DialogueState:
-    """Store an answer in its slot. A clarification, or a new answer after going back to a
-    question, adds to the one before it (a correction replaces, in on_correction)."""
+    """Store an answer in its slot. A clarification adds to the one before it, and so does
+    a new answer after "terug naar vraag 2, ik wil iets toevoegen"; otherwise it replaces."""
     old = state.answer_to(answer.question, answer.followup)
-    if old is not None:
+    adding = answer.followup == CLARIFY or (
+        answer.followup is None and state.adding == answer.question
+    )
+    if answer.followup is None:
+        state = replace(state, adding=None)
+    if old is not None and adding:
         answer = replace(
             answer,
             text=f"{old.text}\n{answer.text}",

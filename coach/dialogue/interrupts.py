@@ -6,6 +6,7 @@ the next message is read as the answer to it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from coach.dialogue.coaching import qa_citations
@@ -17,6 +18,7 @@ from coach.dialogue.summary import summary_markdown
 from coach.dialogue.turn import Result, Turn
 from coach.models import Ratings
 
+_ADD = re.compile(r"\b(toevoegen|aanvullen|bijvoegen|erbij|add|adding|addition)\b", re.IGNORECASE)
 BACK_WITH_CONTENT_WORDS = 5  # "you skipped my answer: <the answer>" carries its own content
 
 
@@ -87,8 +89,17 @@ def _back(t: Turn, state: DialogueState, total: int) -> Result:
         target = total - 1
     if _content_beyond_command(t) >= BACK_WITH_CONTENT_WORDS and state.phase != "summary":
         return _add_to_question(t, target)
-    t.say("back_to", n=target + 1)
-    state = replace(state, ratings=Ratings(), proposed=None, pattern=None, offered=(), chosen=())
+    adding = _ADD.search(t.text) is not None
+    t.say("back_to_add" if adding else "back_to", n=target + 1)
+    state = replace(
+        state,
+        ratings=Ratings(),
+        proposed=None,
+        pattern=None,
+        offered=(),
+        chosen=(),
+        adding=target if adding else None,
+    )
     return t.finish(goto_question(t, state, target))
 
 

@@ -40,6 +40,7 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
     "moving_on": _NONE,
     "skipped": _NONE,
     "back_to": frozenset({"n"}),
+    "back_to_add": frozenset({"n"}),
     "back_first": _NONE,
     "back_unavailable": _NONE,
     "help": _NONE,

@@ -95,6 +95,7 @@ class DialogueState:
     said: tuple[str, ...] = ()  # reflection variants used, so wording does not repeat
     keep_private: bool = False  # the user chose to keep their feelings in the summary
     owners: tuple[tuple[str, str, str], ...] = ()  # (action id, who, when) filled in by the user
+    adding: int | None = None  # going back to this question to add to its answer
 
     def owner_of(self, action_id: str) -> tuple[str, str]:
         """The "wie / wanneer" the user filled in for a chosen action ("" when not yet)."""
@@ -194,6 +195,7 @@ class DialogueState:
             "said": list(self.said),
             "keep_private": self.keep_private,
             "owners": [list(o) for o in self.owners],
+            "adding": self.adding,
             "signals": list(self.signals()),
         }
 
@@ -262,6 +264,7 @@ class DialogueState:
                 clarifying=data.get("clarifying") or None,
                 said=tuple(str(s) for s in data.get("said", ())),
                 keep_private=bool(data.get("keep_private", False)),
+                adding=_opt_int(data.get("adding")),
                 owners=tuple((str(a), str(w), str(t)) for a, w, t in data.get("owners", ())),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
