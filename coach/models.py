@@ -231,7 +231,7 @@ class Understanding:
     signals: tuple[tuple[str, float], ...] = ()
     question: str | None = None
     answer_part: str = ""
-    emotion: str | None = None  # "fatigue" | "anger" | "general" when the message shows a feeling
+    emotion: str | None = None  # "fatigue" | "anger" | "relief" | "general": a feeling shown
     sarcasm: bool = False
     contradiction: bool = False
     intent_scores: tuple[tuple[str, float], ...] = ()

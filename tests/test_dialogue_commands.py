@@ -6,6 +6,7 @@ import pytest
 from dialogue_fixtures import CENTRAL, FOLLOWUPS, content, corpus_texts, seed_card, talk
 
 from coach.dialogue import machine
+from coach.models import Understanding
 
 INTAKE = "Ik ben partner namens de gemeente Amersfoort in een netwerk met zorgaanbieders."
 FIRST = "We vergaderen veel maar er gebeurt weinig"
@@ -46,6 +47,19 @@ def test_back_from_a_follow_up_re_asks_its_question_and_the_new_answer_replaces_
     c.say("Iedereen is gecommitteerd, we spreken het elke maand uit.")
     assert c.state.answer_to(0).text.startswith("Iedereen")
     assert len([a for a in c.state.answers if a.followup is None]) == 1
+
+
+def test_back_to_add_something_keeps_the_earlier_answer() -> None:
+    c = talk(INTAKE, FIRST, "overslaan")
+    c.say(
+        "Kunnen we terug naar vraag 1? Ik wil nog iets toevoegen.",
+        understanding=Understanding(intent="command"),
+    )
+    assert c.state.question_index == 0 and "voeg ik toe" in c.reply.text
+    c.say("En de gemeente zet er te weinig mensen op.")
+    answer = c.state.answer_to(0)
+    assert answer is not None
+    assert answer.text == f"{FIRST}\nEn de gemeente zet er te weinig mensen op."
 
 
 def test_back_on_the_first_question_says_so() -> None:

@@ -291,3 +291,12 @@ def test_describing_ones_own_plan_is_not_asking_the_coach_to_do_something() -> N
     assert asks_the_coach("Maak een agenda voor de stuurgroep.", bank)
     assert asks_the_coach("Kun je een mail naar de partners sturen?", bank)
     assert asks_the_coach("Could you draft a letter to the alderman?", bank)
+
+
+def test_a_faintly_read_signal_steers_but_is_never_said_back() -> None:
+    c = _asked(Conversation())
+    reading = Understanding(intent="answer", signals=(("new_policy", 0.4),), confident=())
+    reply = c.say("Tegen de tijd dat iedereen ja zegt, is de kans verkeken.", understanding=reading)
+    assert "regels" not in reply.text and "koers" not in reply.text
+    assert c.state.answer_to(0) is not None and c.state.answer_to(0).signals == ("new_policy",)
+    assert c.state.clear_signals() == ()

@@ -9,6 +9,7 @@ so the same conversation always gets the same choices.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -28,7 +29,7 @@ REPLY_REPEAT = 1.5  # same passage as another quote in this reply (another sente
 SESSION_REPEAT = 0.75  # passage quoted earlier in the session: only a clear best stays first
 SESSION_SAME_QUOTE = 2.5  # the very same sentences quoted earlier in the session
 UNRELATED = 2.0  # without scored windows: a quote sharing no word with the query
-WINDOW_WEIGHT = 5.0  # how much a closer sentence window counts (0.01 cosine = 0.05 rank)
+WINDOW_WEIGHT = 15.0  # how much a closer sentence window counts (0.01 cosine = 0.15 rank)
 
 
 # --- follow-ups ---------------------------------------------------------------
@@ -215,7 +216,7 @@ class Candidate:
     """An action from the library with how well it fits this conversation."""
 
     spec: ActionSpec
-    score: int
+    score: float
     relevant: bool
     signal: str | None  # the raised signal that weighs most for this action, if any
     words: tuple[str, ...] = ()  # the user's words that matched its keywords
@@ -258,6 +259,8 @@ RATINGS_WEIGHT = 3
 PATTERN_BONUS = 3
 KEYWORD_WEIGHT = 1
 MAX_SIGNAL_REPEATS = 2
+DIVERSITY = 0.6  # share of an already-answered signal's weight that no longer counts
+FAINT = 0.25  # a signal read only faintly counts little (and makes no action fit on its own)
 
 
 def rank_actions(
@@ -270,13 +273,14 @@ def rank_actions(
     repeatedly). The ratings, the balance pattern and keyword hits follow.
     """
     counts = state.signal_counts()
+    clear = set(state.clear_signals())
     text = user_text(state)
     index = _word_index(text)
     suggested = pattern.suggest if pattern is not None else ()
     ranked = []
     for order, spec in enumerate(content.library.actions):
         by_signal = {
-            sig: weight * min(counts[sig], MAX_SIGNAL_REPEATS)
+            sig: weight * min(counts[sig], MAX_SIGNAL_REPEATS) * (1.0 if sig in clear else FAINT)
             for sig, weight in spec.signals.items()
             if counts[sig]
         }
@@ -291,6 +295,30 @@ def rank_actions(
             + KEYWORD_WEIGHT * min(len(found), 2)
             + spec.priority
         )
-        relevant = bool(by_signal) or by_ratings or bool(bonus)
+        relevant = any(s in clear for s in by_signal) or by_ratings or bool(bonus)
         ranked.append((not relevant, -score, order, Candidate(spec, score, relevant, top, found)))
-    return [c for *_, c in sorted(ranked, key=lambda r: r[:3])]
+    return _diversified([c for *_, c in sorted(ranked, key=lambda r: r[:3])], counts)
+
+
+def _diversified(ranked: list[Candidate], counts: Counter[str]) -> list[Candidate]:
+    """The ranking re-ordered so the first few actions answer different things the user
+    raised: a signal already answered by a higher action counts for less next time
+    (a new law and a new partner get their own action beside a repeated complaint)."""
+    out: list[Candidate] = []
+    covered: set[str] = set()
+    pool = list(ranked)
+
+    def adjusted(c: Candidate, covered: set[str]) -> float:
+        overlap = sum(
+            w * min(counts[s], MAX_SIGNAL_REPEATS)
+            for s, w in c.spec.signals.items()
+            if s in covered and counts[s]
+        )
+        return c.score - SIGNAL_WEIGHT * DIVERSITY * overlap
+
+    while pool:
+        best = max(pool, key=lambda c: (c.relevant, adjusted(c, covered), -pool.index(c)))
+        pool.remove(best)
+        out.append(best)
+        covered |= {s for s in best.spec.signals if counts[s]}
+    return out

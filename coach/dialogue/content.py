@@ -190,7 +190,7 @@ def _check_commands(parsed: CommandsFile, path: Path, node: LazyNodes) -> None:
             )
 
 
-FEELINGS = ("general", "fatigue", "anger")
+FEELINGS = ("general", "fatigue", "anger", "relief")
 REQUESTS = ("agenda", "generic")
 
 

@@ -10,6 +10,7 @@ and the actions; nothing the user says is dropped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -25,6 +26,11 @@ from coach.models import Action, Citation, Ratings
 from coach.templates import render_template
 
 PRIVATE_MAX_WORDS = 25
+RETRACTABLE = ("exit_wish", "new_player", "new_policy", "going_well")
+_RETRACTS = re.compile(
+    r"\b(niet dat|niet zo dat|niet zozeer|not that|not so much|wasn't that|isn't that)\b",
+    re.IGNORECASE,
+)
 CORRECTION_OVERLAP = 0.3  # share of an earlier answer's letter 4-grams a correction takes up
 
 # --- moving through the questions ----------------------------------------------
@@ -94,13 +100,20 @@ def _begin_questions(t: Turn, state: DialogueState) -> DialogueState:
 
 
 def _record(state: DialogueState, answer: Answer) -> DialogueState:
-    """Store an answer in its slot; a clarification adds to the one before it."""
+    """Store an answer in its slot. A clarification adds to the one before it, and so does
+    a new answer after "terug naar vraag 2, ik wil iets toevoegen"; otherwise it replaces."""
     old = state.answer_to(answer.question, answer.followup)
-    if old is not None and answer.followup == CLARIFY:
+    adding = answer.followup == CLARIFY or (
+        answer.followup is None and state.adding == answer.question
+    )
+    if answer.followup is None:
+        state = replace(state, adding=None)
+    if old is not None and adding:
         answer = replace(
             answer,
             text=f"{old.text}\n{answer.text}",
             signals=tuple(dict.fromkeys(old.signals + answer.signals)),
+            clear=tuple(dict.fromkeys(old.clear + answer.clear)),
         )
     kept = tuple(
         a for a in state.answers if (a.question, a.followup) != (answer.question, answer.followup)
@@ -122,6 +135,7 @@ def _answer_of(t: Turn, followup: int | None) -> Answer:
         (u.answer_part or t.text).strip(),
         u.signal_ids,
         private=_private(t),
+        clear=u.clear_signals,
     )
 
 
@@ -181,7 +195,7 @@ def on_intake(t: Turn) -> Result:
     state, u = t.state, t.understanding
     answer_questions_first(t)
     context = extract_context(u.answer_part or t.text, t.content.commands)
-    context = replace(context, signals=u.signal_ids)
+    context = replace(context, signals=u.clear_signals)  # an introduction rarely says more
     state = replace(state, context=context)
     ack = [*feeling(t, u), t.msg("intake_thanks")]
     if context.role:
@@ -201,6 +215,7 @@ def _role_text(t: Turn, state: DialogueState) -> str:
 def on_answer(t: Turn) -> Result:
     """An answer to a central question, a follow-up, or a clarifying question."""
     state, u = t.state, t.understanding
+    t.parts += feeling(t, u)  # a feeling first, before anything from the cards
     answer_questions_first(t)
     question, central = _question_texts(t, state)
     after_followup = state.phase == "followup"
@@ -211,7 +226,7 @@ def on_answer(t: Turn) -> Result:
         state = replace(_record(state, _answer_of(t, None)), followups_here=0)
     else:
         state = _record(state, _answer_of(t, state.pending_followup))
-    parts, clarify = reflection(t, u)
+    parts, clarify = reflection(t, u, with_feeling=False)
     if clarify is not None and not t.state.clarifying:
         t.parts += parts
         return t.finish(replace(state, clarifying=clarify))
@@ -236,12 +251,19 @@ def on_correction(t: Turn) -> Result:
         t.parts += t.pending(state)
         return t.finish(state)
     last = _corrected_answer(state, t.text)
+    # A correction usually refines the facts ("not a leak: they decided on their own"); a
+    # situation it does not take back (damaged trust) still stands. Facts it is likely to
+    # retract (someone leaving, a new player, things going well) go with the old words.
+    kept = tuple(s for s in last.signals if s not in RETRACTABLE and s not in u.signal_ids)
+    if _RETRACTS.search(t.text):
+        kept = ()  # "ik bedoelde niet dat ...": the old words are taken back as a whole
     corrected = replace(
         last,
         text=new_text,
-        signals=u.signal_ids,
+        signals=u.signal_ids + kept,
         private=_private(t),
         replaced=(*last.replaced, last.text),
+        clear=u.clear_signals,
     )
     answers = tuple(corrected if a is last else a for a in state.answers)
     state = replace(state, answers=answers, clarifying=None)
@@ -299,6 +321,16 @@ def on_decline(t: Turn) -> Result:
     return t.finish(_advance(t, state))
 
 
+def on_early_ratings(t: Turn) -> Result:
+    """Scores typed before the balance: kept (confirmed when the balance comes), and on
+    to the next question."""
+    parse = t.plan.ratings
+    assert parse is not None
+    state = replace(t.state, ratings=parse.merged(Ratings()))
+    t.say("ratings_kept")
+    return t.finish(_advance(t, state))
+
+
 def on_note(t: Turn) -> Result:
     """A statement made where something else was asked (a stop criterion at the ratings
     prompt, a feeling while choosing): kept, acknowledged, and the question asked again."""
@@ -308,6 +340,7 @@ def on_note(t: Turn) -> Result:
         t.text.strip()[:4000],
         u.signal_ids,
         private=u.intent == "emotion" and not u.signals,
+        clear=u.clear_signals,
     )
     state = replace(t.state, notes=(*t.state.notes, note))
     t.parts += feeling(t, u)
@@ -418,7 +451,10 @@ def on_to_actions(t: Turn) -> Result:
         citation = t.ground(f"action:{candidate.spec.id}", candidate.spec.query, session=False)
         if citation is None:
             continue
-        why = _why(t, candidate.spec.id, candidate.signal, ratings, state)
+        clear = set(state.clear_signals())
+        said = [s for s in candidate.spec.signals if s in clear]
+        top = max(said, key=lambda s: candidate.spec.signals[s], default=None)
+        why = _why(t, candidate.spec.id, top, ratings, state)
         chosen.append(Action(candidate.spec.id, candidate.spec.title.get(t.lang), why, (citation,)))
     if chosen:
         t.say("actions_intro" if pattern is not None else "actions_intro_unrated")
@@ -438,7 +474,10 @@ def conclude(t: Turn, state: DialogueState, chosen: Sequence[int], remark: str =
     if remark:
         u = t.understanding
         target = picked[0].id if len(picked) == 1 else None
-        notes = (*notes, Note("actions", remark[:4000], u.signal_ids, action=target))
+        notes = (
+            *notes,
+            Note("actions", remark[:4000], u.signal_ids, action=target, clear=u.clear_signals),
+        )
     state = replace(
         state, phase="summary", chosen=tuple(a.id for a in picked), ended=True, notes=notes
     )

@@ -6,6 +6,7 @@ the next message is read as the answer to it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from coach.dialogue.coaching import qa_citations
@@ -18,6 +19,7 @@ from coach.dialogue.summary import summary_markdown
 from coach.dialogue.turn import Result, Turn, opening
 from coach.models import Ratings
 
+_ADD = re.compile(r"\b(toevoegen|aanvullen|bijvoegen|erbij|add|adding|addition)\b", re.IGNORECASE)
 BACK_WITH_CONTENT_WORDS = 5  # "you skipped my answer: <the answer>" carries its own content
 
 
@@ -91,8 +93,17 @@ def _back(t: Turn, state: DialogueState, total: int) -> Result:
         target = total - 1
     if _content_beyond_command(t) >= BACK_WITH_CONTENT_WORDS and state.phase != "summary":
         return _add_to_question(t, target)
-    t.say("back_to", n=target + 1)
-    state = replace(state, ratings=Ratings(), proposed=None, pattern=None, offered=(), chosen=())
+    adding = _ADD.search(t.text) is not None
+    t.say("back_to_add" if adding else "back_to", n=target + 1)
+    state = replace(
+        state,
+        ratings=Ratings(),
+        proposed=None,
+        pattern=None,
+        offered=(),
+        chosen=(),
+        adding=target if adding else None,
+    )
     return t.finish(goto_question(t, state, target))
 
 
@@ -112,10 +123,15 @@ def _add_to_question(t: Turn, target: int) -> Result:
     """ "Je sloeg mijn antwoord over: ..." with the answer in the same message: take it in
     where it belongs and carry on, instead of asking the question again."""
     u = t.understanding
-    added = Answer(target, CLARIFY, t.text.strip()[:4000], u.signal_ids)
+    added = Answer(target, CLARIFY, t.text.strip()[:4000], u.signal_ids, clear=u.clear_signals)
     old = t.state.answer_to(target, CLARIFY)
     if old is not None:
-        added = replace(added, text=f"{old.text}\n{added.text}", signals=old.signals + u.signal_ids)
+        added = replace(
+            added,
+            text=f"{old.text}\n{added.text}",
+            signals=old.signals + u.signal_ids,
+            clear=old.clear + u.clear_signals,
+        )
     kept = tuple(a for a in t.state.answers if (a.question, a.followup) != (target, CLARIFY))
     state = replace(t.state, answers=(*kept, added))
     t.say("added_to_question", n=target + 1)
@@ -165,7 +181,11 @@ def keep_as_note(t: Turn) -> DialogueState:
     if not u.signals:
         return t.state
     return replace(
-        t.state, notes=(*t.state.notes, Note(t.state.phase, t.text.strip()[:4000], u.signal_ids))
+        t.state,
+        notes=(
+            *t.state.notes,
+            Note(t.state.phase, t.text.strip()[:4000], u.signal_ids, clear=u.clear_signals),
+        ),
     )
 
 

@@ -34,6 +34,7 @@ from coach.dialogue.language import content_words, resolve_language, stems, word
 from coach.dialogue.parsing import (
     RatingParse,
     certain_ratings,
+    find_question,
     is_phrase,
     is_question,
     is_request_for_agenda,
@@ -64,6 +65,7 @@ HANDLERS: dict[str, Callable[[Turn], Result]] = {
     "ratings": flow.on_ratings,
     "confirm": flow.on_confirm,
     "note": flow.on_note,
+    "early_ratings": flow.on_early_ratings,
     "to_actions": flow.on_to_actions,
     "choose": flow.on_choose,
     "command": interrupts.on_command,
@@ -83,6 +85,7 @@ SIGNAL_MIX_WEIGHT = 0.2
 SIGNAL_QUOTE_WEIGHT = 0.6  # within the chosen passage, the sentence that says what is reflected
 MAX_MIXED_SIGNALS = 2
 SHORT_INSULT_WORDS = 4  # "fuck you", "stomme bot": hostile on the words alone
+QA_CONTEXT_WORDS = 8  # a question shorter than this is searched with its whole message
 
 Planner = Callable[[DialogueState, str, Understanding, Card, DialogueContent], Plan]
 
@@ -146,6 +149,10 @@ def insight_query(
 
 
 def _qa_query(question: str, text: str) -> Query:
+    """The question to search with; a short one that points back ("wat is dat?") takes the
+    whole message, which names what "dat" is."""
+    if len(question.split()) < QA_CONTEXT_WORDS:
+        question = text
     question = query_text(question)
     return Query("qa", question, user=question.strip() == text.strip())
 
@@ -171,7 +178,11 @@ def _plan_balance(
 ) -> Plan:
     cmds = content.commands
     if state.proposed is not None:
-        confirmed = is_phrase(text, cmds.confirm) or starts_with_phrase(text, cmds.confirm, 3)
+        confirmed = (
+            is_phrase(text, cmds.confirm)
+            or starts_with_phrase(text, cmds.confirm, 3)
+            or is_phrase(text, cmds.move_on)  # "verder" goes on with the scores as read
+        )
         if confirmed and not parse_ratings(text, Ratings(), cmds).understood:
             return _actions_plan(state, state.proposed, None, content)
         if is_phrase(text, cmds.decline):
@@ -218,6 +229,8 @@ def _plan_actions(
             return _actions_plan(state, parse.merged(state.ratings), parse, content)
         return Plan("ratings", ratings=parse)
     titles = [a.title for a in state.offered]
+    if starts_with_phrase(text, cmds.confirm, 3):
+        return Plan("choose")  # "ja" says nothing about which actions: ask again
     choice, remark = split_choice(text, titles, cmds)
     if choice is None and is_phrase(text, cmds.move_on):
         choice = tuple(range(len(titles)))
@@ -233,6 +246,13 @@ def _plan_answering(
     state: DialogueState, text: str, u: Understanding, card: Card, content: DialogueContent
 ) -> Plan:
     cmds = content.commands
+    if state.phase != "intake" and _just_ratings(state, text, card, cmds):
+        parse = parse_ratings(text, Ratings(), cmds)
+        if state.question_index < len(card.central_questions) - 1:
+            return Plan("early_ratings", ratings=parse)
+        if certain_ratings(text, cmds) == {"commitment", "progress", "result"}:
+            return _actions_plan(state, parse.merged(Ratings()), parse, content)
+        return Plan("confirm", ratings=parse)  # "4 2 2": read as scores, confirmed first
     odd = odd_input(text, cmds)
     if odd == "not_understood" and not u.signals:
         return Plan("redirect", redirect=odd)
@@ -250,18 +270,18 @@ def _plan_answering(
         return Plan("qa", queries=(_qa_query(text, text),))
     if state.phase == "intake":
         return Plan("intake")
-    if _just_ratings(state, text, card, cmds):
-        parse = parse_ratings(text, Ratings(), cmds)
-        return _actions_plan(state, parse.merged(Ratings()), parse, content)
-    return Plan("answer", queries=(insight_query(state, text, u, card, content),))
+    queries: tuple[Query, ...] = (insight_query(state, text, u, card, content),)
+    asked, _ = find_question(text, cmds)
+    if asked and starts_with_phrase(asked, cmds.definition_starts, max_words=40):
+        queries += (_qa_query(text, text),)  # "…, wat is dat eigenlijk?" inside an answer
+    return Plan("answer", queries=queries)
 
 
 def _just_ratings(state: DialogueState, text: str, card: Card, cmds: CommandsFile) -> bool:
-    """The last central question asks about the balance itself; three labelled scores and
-    nothing else answer it, so the coach goes straight on to the actions."""
-    if state.question_index != len(card.central_questions) - 1:
-        return False
-    if certain_ratings(text, cmds) != {"commitment", "progress", "result"}:
+    """Three scores and nothing else: the user gives the balance. At the last central
+    question (which asks about the balance itself) labelled ones go straight to the
+    actions and bare ones are confirmed; earlier, they are kept for the balance."""
+    if not parse_ratings(text, Ratings(), cmds).merged(Ratings()).complete():
         return False
     labels = {w.lower() for ws in cmds.ratings.labels.values() for w in ws}
     numbers = {w.lower() for w in cmds.ratings.numbers}
@@ -326,7 +346,8 @@ def _plan_question(
     if state.phase in ANSWERING and len(words(rest)) >= SUBSTANTIVE_REST_WORDS:
         plan = _by_phase(state, text, u, card, content)
         if plan.kind in ("answer", "intake") and on_topic:
-            return replace(plan, queries=(*plan.queries, qa))
+            others = tuple(q for q in plan.queries if q.name != "qa")
+            return replace(plan, queries=(*others, qa))
         return plan
     if not on_topic:
         if state.phase in ANSWERING and _substantive(rest or text, SUBSTANTIVE_ANSWER_WORDS):
@@ -384,11 +405,7 @@ def _plan_request(
 def _plan_offtopic(
     state: DialogueState, text: str, u: Understanding, card: Card, content: DialogueContent
 ) -> Plan:
-    """Off topic, unless it is a long answer about the collaboration after all."""
-    if state.phase in (*ANSWERING, "balance", "actions") and (
-        _substantive(text, SUBSTANTIVE_ANSWER_WORDS) and _on_topic(text, card, content)
-    ):
-        return _by_phase(state, text, u, card, content)
+    """Off topic: a friendly redirect, and nothing from the cards (scores still count)."""
     if state.phase == "balance" and parse_ratings(text, state.ratings, content.commands).values:
         return _by_phase(state, text, u, card, content)
     return Plan("redirect", redirect="offtopic")

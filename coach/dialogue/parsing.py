@@ -310,25 +310,38 @@ def _is_org_word(low: str, organisations: set[str]) -> bool:
 
 
 def _role(sample: str, commands: CommandsFile) -> tuple[str | None, str | None]:
-    """The user's role category and their own word for it ("wethouder").
+    """The user's role category and their own word for it ("wethouder", "policy officer").
 
-    Words match a role by stem ("ik coördineer" is a coordinator); the first word
-    that matches wins. The user's own word is kept as the label when it names a role
-    as such (not "partner" itself, nor a verb form like "coördineer").
+    Role names of several words are found as phrases; single words match by stem ("ik
+    coördineer" is a coordinator). The first match in the text wins. The user's own
+    words are kept as the label when they name a role as such (not "partner" itself,
+    nor a verb form like "coördineer").
     """
+    low = sample.lower()
+    generic = {w.lower() for w in commands.roles.get("partner", ())[:5]}
+    found: list[tuple[int, str, str | None]] = []
+    for name in ("facilitator", "partner", "other"):
+        for phrase in commands.roles.get(name, ()):
+            if " " in phrase.strip():
+                match = re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", low)
+                if match:
+                    found.append((match.start(), name, phrase.lower()))
     lexicon = {
-        name: {k for w in commands.roles.get(name, ()) for k in stem_keys(w)}
+        name: {k for w in commands.roles.get(name, ()) if " " not in w for k in stem_keys(w)}
         for name in ("facilitator", "partner", "other")
     }
     exact = {w.lower() for ws in commands.roles.values() for w in ws}
-    generic = {w.lower() for w in commands.roles.get("partner", ())[:5]}
-    for word in words(sample):
-        keys = stem_keys(word)
-        for name, role_stems in lexicon.items():
-            if keys & role_stems:
-                low = word.lower()
-                return name, low if low in exact and low not in generic else None
-    return None, None
+    for match in re.finditer(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", sample):
+        keys = stem_keys(match.group())
+        hit = next((n for n, role_stems in lexicon.items() if keys & role_stems), None)
+        if hit is not None:
+            word = match.group().lower()
+            found.append((match.start(), hit, word if word in exact else None))
+            break
+    if not found:
+        return None, None
+    _, name, label = min(found, key=lambda f: f[0])
+    return name, None if label is None or label in generic else label
 
 
 def extract_context(text: str, commands: CommandsFile) -> IntakeContext:

@@ -18,8 +18,8 @@ _FEELING_COVERS = {"fatigue": "fatigue"}
 
 def feeling(t: Turn, u: Understanding) -> list[str]:
     """The acknowledgement of a feeling, when the message shows one."""
-    if u.emotion is None and u.intent != "emotion":
-        return []
+    if u.emotion is None and (u.intent != "emotion" or u.signals):
+        return []  # a feeling is acknowledged when the user names one, not assumed
     kind = u.emotion if u.emotion in t.content.reflections.feelings else "general"
     return [t.variant(f"feel-{kind}", t.content.reflections.feelings[kind].get(t.lang))]
 
@@ -34,16 +34,18 @@ def clarifying_question(t: Turn, kind: str) -> str:
     return t.variant(f"ask-{kind}", options.get(t.lang))
 
 
-def reflection(t: Turn, u: Understanding) -> tuple[list[str], str | None]:
+def reflection(
+    t: Turn, u: Understanding, with_feeling: bool = True
+) -> tuple[list[str], str | None]:
     """Sentences that show the coach understood, and the kind of clarifying question
     to ask ("sarcasm" | "contradiction") when it should ask rather than assume."""
-    parts = feeling(t, u)
+    parts = feeling(t, u) if with_feeling else []
     if u.sarcasm:
         return [*parts, clarifying_question(t, "sarcasm")], "sarcasm"
     if u.contradiction:
         return [*parts, clarifying_question(t, "contradiction")], "contradiction"
     covered = _FEELING_COVERS.get(u.emotion or "")
-    signals = [s for s in u.signal_ids if t.content.signal_texts(s) is not None and s != covered]
+    signals = [s for s in u.clear_signals if t.content.signal_texts(s) is not None and s != covered]
     if len(signals) > 1 and "going_well" in signals:
         signals.remove("going_well")  # the sticking point matters more than the praise
     if signals:
@@ -52,7 +54,7 @@ def reflection(t: Turn, u: Understanding) -> tuple[list[str], str | None]:
         texts = t.content.signal_texts(signal)
         assert texts is not None
         parts.append(t.variant(f"sig-{signal}", texts.reflect.get(t.lang)))
-    elif not parts:
+    elif not parts and not (u.emotion and not with_feeling):
         parts.append(t.variant("plain", t.content.reflections.plain.get(t.lang)))
     return parts, None
 

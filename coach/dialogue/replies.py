@@ -60,7 +60,7 @@ class Plan:
     """How the machine reads a message; read before retrieval, so `queries_for` and `step` agree.
 
     kind: answer | intake | correction | move_on | decline | command | qa | redirect |
-    request | ratings | confirm | to_actions | choose | note | closed | keep
+    request | ratings | confirm | early_ratings | to_actions | choose | note | closed
     """
 
     kind: str

@@ -69,6 +69,7 @@ class Answer:
     signals: tuple[str, ...] = ()
     private: bool = False
     replaced: tuple[str, ...] = ()
+    clear: tuple[str, ...] = ()  # the signals read clearly enough to say back
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class Note:
     signals: tuple[str, ...] = ()
     private: bool = False
     action: str | None = None  # the action a remark at the choice prompt belongs to
+    clear: tuple[str, ...] = ()  # the signals read clearly enough to say back
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class DialogueState:
     owners: tuple[tuple[str, str, str], ...] = ()  # (action id, who, when) filled in by the user
     reviews: tuple[Review, ...] = ()  # last round's chosen actions (team rounds)
     review_index: int = 0  # the review being asked about (phase "review")
+    adding: int | None = None  # going back to this question to add to its answer
 
     def owner_of(self, action_id: str) -> tuple[str, str]:
         """The "wie / wanneer" the user filled in for a chosen action ("" when not yet)."""
@@ -146,6 +149,16 @@ class DialogueState:
         counts = self.signal_counts()
         return tuple(sorted(order, key=lambda s: (-counts[s], order[s])))
 
+    def clear_signals(self) -> tuple[str, ...]:
+        """The signals read clearly enough to say back ("Je vertelde dat ..."), most
+        frequent first: a fainter reading steers actions but is never put in the user's
+        mouth."""
+        clear = {s for a in self.answers for s in a.clear} | {
+            s for n in self.notes for s in n.clear
+        }
+        clear |= set(self.context.signals)
+        return tuple(s for s in self.signals() if s in clear)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict; `from_dict` restores an equal state.
 
@@ -177,6 +190,7 @@ class DialogueState:
                     "signals": list(a.signals),
                     "private": a.private,
                     "replaced": list(a.replaced),
+                    "clear": list(a.clear),
                 }
                 for a in self.answers
             ],
@@ -187,6 +201,7 @@ class DialogueState:
                     "signals": list(n.signals),
                     "private": n.private,
                     "action": n.action,
+                    "clear": list(n.clear),
                 }
                 for n in self.notes
             ],
@@ -206,6 +221,7 @@ class DialogueState:
                 for r in self.reviews
             ],
             "review_index": self.review_index,
+            "adding": self.adding,
             "signals": list(self.signals()),
         }
 
@@ -241,6 +257,7 @@ class DialogueState:
                         tuple(str(s) for s in a.get("signals", ())),
                         bool(a.get("private", False)),
                         tuple(str(r) for r in a.get("replaced", ())),
+                        tuple(str(s) for s in a.get("clear", ())),
                     )
                     for a in data.get("answers", ())
                 ),
@@ -251,6 +268,7 @@ class DialogueState:
                         tuple(str(s) for s in n.get("signals", ())),
                         bool(n.get("private", False)),
                         n.get("action"),
+                        tuple(str(s) for s in n.get("clear", ())),
                     )
                     for n in data.get("notes", ())
                 ),
@@ -272,6 +290,7 @@ class DialogueState:
                 clarifying=data.get("clarifying") or None,
                 said=tuple(str(s) for s in data.get("said", ())),
                 keep_private=bool(data.get("keep_private", False)),
+                adding=_opt_int(data.get("adding")),
                 owners=tuple((str(a), str(w), str(t)) for a, w, t in data.get("owners", ())),
                 reviews=tuple(
                     Review(

@@ -85,7 +85,7 @@ class _Doc:
 def _synthesis(doc: _Doc) -> list[str]:
     state = doc.state
     sentences = []
-    said = [s for s in (doc.said(sig) for sig in state.signals()[:MAX_FOUND]) if s]
+    said = [s for s in (doc.said(sig) for sig in state.clear_signals()[:MAX_FOUND]) if s]
     if said:
         sentences.append(doc.say("summary_found", said=doc.content.join(said, doc.lang)))
     elif state.answers:

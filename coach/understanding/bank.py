@@ -54,6 +54,9 @@ class Tuning(_Strict):
     reflect_threshold: float = 0.5  # score from which the coach says a signal back
     praise_threshold: float = 0.8  # "it goes well" is said back only when this clear
     max_signals: int = Field(default=2, ge=1)
+    # Signals that a negation denies ("geen nieuwe partners"); for the others a negation
+    # usually *is* the problem ("geen geld", "niemand doet iets").
+    negatable: tuple[str, ...] = ("new_player", "exit_wish", "going_well")
 
 
 class Utterance(_Strict):
@@ -66,7 +69,16 @@ class Utterance(_Strict):
     signals: tuple[str, ...] = ()
 
 
-MARKERS = ("sarcasm", "contradiction", "feeling", "fatigue", "anger")
+MARKERS = (
+    "sarcasm",
+    "contradiction",
+    "feeling",
+    "fatigue",
+    "anger",
+    "relief",
+    "correction",
+    "negation",
+)
 
 
 class UnderstandingFile(_Strict):

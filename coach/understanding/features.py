@@ -34,7 +34,8 @@ _IMPERATIVE = re.compile(
     re.IGNORECASE,
 )
 _CAN_YOU_DO = re.compile(
-    r"\b(kun je|kan je|kunt u|could you|can you|would you|wil je)\b[^.?!]{0,40}\b(maken|"
+    r"\b(kun je|kan je|kunt u|kun jij|kan jij|wil jij|wilt u|could you|can you|would you|"
+    r"wil je)\b[^.?!]{0,60}\b(maken|"
     r"schrijven|sturen|versturen|regelen|bellen|mailen|opstellen|boeken|plannen|make|write|"
     r"send|book|call|draft|schedule|set up|email|arrange)\b",
     re.IGNORECASE,
@@ -97,13 +98,55 @@ def form_features(
     return np.asarray(values, dtype=np.float32)
 
 
-def signal_cues(text: str, bank: ExampleBank) -> np.ndarray:
-    """One feature per signal: does a reliable cue for it occur?"""
+_CLAUSE_BREAK = re.compile(
+    r"[.,;:!?\n]|\s(?:maar|but|terwijl|while|whereas|en|and)\s", re.IGNORECASE
+)
+
+
+def cue_state(text: str, pattern: re.Pattern[str] | None, negation: re.Pattern[str] | None) -> str:
+    """ "affirmed" when a cue occurs as said, "denied" when every occurrence sits in a clause
+    that negates it ("nieuwe spelers zien we niet"), "none" when it does not occur.
+
+    Negation words inside the cue itself ("geen mandaat") are part of what it names."""
+    if pattern is None:
+        return "none"
     sample = text[:4000]
+    found = "none"
+    for match in pattern.finditer(sample):
+        starts = [m.end() for m in _CLAUSE_BREAK.finditer(sample, 0, match.start())]
+        start = starts[-1] if starts else 0
+        after = _CLAUSE_BREAK.search(sample, match.end())
+        end = after.start() if after else len(sample)
+        around = sample[start : match.start()] + " " + sample[match.end() : end]
+        if negation is not None and negation.search(around):
+            found = "denied"
+        else:
+            return "affirmed"
+    return found
+
+
+def signal_cues(text: str, bank: ExampleBank) -> np.ndarray:
+    """One feature per signal: does a reliable cue for it occur, not denied?"""
+    negation = bank.markers.get("negation")
+    negatable = set(bank.tuning.negatable)
     return np.asarray(
-        [bool(bank.signal_cues.get(s) and bank.signal_cues[s].search(sample)) for s in SIGNALS],
+        [
+            cue_state(text, bank.signal_cues.get(s), negation if s in negatable else None)
+            == "affirmed"
+            for s in SIGNALS
+        ],
         dtype=np.float32,
     )
+
+
+def denied_signals(text: str, bank: ExampleBank) -> set[str]:
+    """Signals whose cues occur only in negated clauses: the user says it is not so."""
+    negation = bank.markers.get("negation")
+    return {
+        s
+        for s in bank.tuning.negatable
+        if cue_state(text, bank.signal_cues.get(s), negation) == "denied"
+    }
 
 
 _ASKING = re.compile(
@@ -112,6 +155,12 @@ _ASKING = re.compile(
     r"voor ons)\b",
     re.IGNORECASE,
 )
+
+
+def asks_to_do(text: str) -> bool:
+    """Does the message ask the coach to do something ("kun jij een brief schrijven?")?"""
+    t = text.strip()
+    return bool(_IMPERATIVE.search(t) or _CAN_YOU_DO.search(t))
 
 
 def asks_the_coach(text: str, bank: ExampleBank) -> bool:

@@ -81,7 +81,7 @@ def train(samples: Sequence[Sample], lam: float, class_power: float) -> LinearMo
 
 
 # Bump when the features change, so stored models are retrained.
-FEATURES_VERSION = "1"
+FEATURES_VERSION = "2"
 
 
 def model_key(model_name: str, files: Sequence[Path]) -> str:

@@ -21,12 +21,14 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from coach.dialogue.parsing import find_question, is_question
+from coach.dialogue.parsing import find_question, is_question, natural_command, starts_with_phrase
 from coach.dialogue.schema import CommandsFile
 from coach.models import Understanding
 from coach.understanding.bank import ExampleBank
 from coach.understanding.features import (
     asks_the_coach,
+    asks_to_do,
+    denied_signals,
     form_features,
     intent_nudges,
     signal_cues,
@@ -36,6 +38,7 @@ from coach.understanding.model import LinearModel, Sample, train
 
 Topic = Callable[[str], bool]
 MIN_CORRECTION_WORDS = 3
+CORRECTION_WITHIN_CHARS = 120  # the words that take something back come early
 CORRECTION_LEAD_CHARS = 60  # a correction cue further into the message is not a correction
 NO_SIGNALS = ("offtopic", "hostile")  # these say nothing about the collaboration
 _LEAD_FILLER = re.compile(
@@ -151,17 +154,24 @@ class MessageReader:
         raw = self.model.intent_scores(self.intent_features(text, vector, phase))
         raw = raw + tuning.nudge_weight * intent_nudges(text, phase, self.commands, self.bank)
         raw[INTENTS.index("answer")] += tuning.answer_bias
-        if len(text.split()) < MIN_CORRECTION_WORDS:
-            raw[INTENTS.index("correction")] = -np.inf  # "nee" alone answers, it corrects nothing
+        if len(text.split()) < MIN_CORRECTION_WORDS or not self._takes_back(text, phase):
+            raw[
+                INTENTS.index("correction")
+            ] = -np.inf  # "Nee. Niemand ..." answers, it corrects nothing
         if not asks_the_coach(text, self.bank):
             raw[INTENTS.index("request")] = -np.inf  # describing one's own plan is an answer
+        elif asks_to_do(text):
+            raw[INTENTS.index("question")] = -np.inf  # "kun jij een brief schrijven?" asks a deed
         intent = INTENTS[int(np.argmax(raw))]
+        if intent == "question" and self._command_as_question(text):
+            intent = "command"  # "mag ik een samenvatting?" asks the coach to steer
         scores = tuple(sorted(zip(INTENTS, map(float, raw), strict=True), key=lambda kv: -kv[1]))
         if intent in NO_SIGNALS:
             return intent, scores, ()
         sig = self.model.signal_scores(self.signal_features(text, vector))
+        denied = denied_signals(text, self.bank)
         ranked = sorted(
-            ((s, round(float(v), 4)) for s, v in zip(SIGNALS, sig, strict=True)),
+            ((s, round(float(v), 4)) for s, v in zip(SIGNALS, sig, strict=True) if s not in denied),
             key=lambda kv: -kv[1],
         )
         found = tuple((s, v) for s, v in ranked if v >= tuning.signal_threshold)
@@ -178,8 +188,29 @@ class MessageReader:
         intent = next((k for k in INTENTS if k in cued and k != "answer"), "answer")
         if intent in NO_SIGNALS:
             return intent, (), ()
-        found = tuple((s, 1.0) for s in SIGNALS if signal_cues(text, self.bank)[SIGNALS.index(s)])
+        cues = signal_cues(text, self.bank)
+        found = tuple((s, 1.0) for s in SIGNALS if cues[SIGNALS.index(s)])
         return intent, (), found[: self.bank.tuning.max_signals]
+
+    def _command_as_question(self, text: str) -> bool:
+        """A question that asks the coach to steer the conversation ("kunnen we terug naar
+        vraag 2?"), not what something means."""
+        command, _ = natural_command(text, self.commands)
+        definition = starts_with_phrase(text, self.commands.definition_starts, max_words=60)
+        return command not in (None, "help") and not definition
+
+    def _takes_back(self, text: str, phase: str) -> bool:
+        """Does the message take something back ("ik bedoelde", "sorry, voortgang is een 2")?"""
+        pattern = self.bank.markers.get("correction")
+        if pattern is None:
+            return True
+        if (
+            phase in ("balance", "actions")
+            and re.search(r"\d", text)
+            and re.match(r"\W*(nee|no)\b", text, re.I)
+        ):
+            return True  # "no, commitment is 1"
+        return pattern.search(text[:CORRECTION_WITHIN_CHARS]) is not None
 
     def _marker(self, name: str, text: str) -> bool:
         pattern = self.bank.markers.get(name)
@@ -188,14 +219,12 @@ class MessageReader:
     def _emotion(
         self, text: str, intent: str, signals: tuple[tuple[str, float], ...]
     ) -> str | None:
-        feeling = intent == "emotion" or self._marker("feeling", text)
-        if not feeling:
-            return None
-        if self._marker("fatigue", text) or any(sig == "fatigue" for sig, _ in signals):
-            return "fatigue"
-        if self._marker("anger", text):
-            return "anger"
-        return "general"
+        for kind in ("relief", "fatigue", "anger"):  # named by the user's own words only
+            if self._marker(kind, text):
+                return kind
+        if self._marker("feeling", text):
+            return "general"
+        return "general" if intent == "emotion" and not signals else None
 
     def _corrected_part(self, text: str) -> str:
         """The new words of a correction, without its opening ("nee, ik bedoelde ...")."""
