@@ -394,3 +394,27 @@ def test_the_charts_are_inline_svg_with_a_title_and_a_table_of_the_same_numbers(
     assert sorted(int(d) for d in dots) == [1, 2, 3, 3, 4, 5]
     assert 'viewBox="0 0 360' in html and "max-width" in html
     assert '<th scope="row">Voortgang</th><td>6</td><td>3,0</td><td>1–5</td>' in html
+
+
+def test_round_texts_are_complete_in_both_languages_and_join_the_app_labels(
+    tmp_path: Path,
+) -> None:
+    import shutil as sh
+
+    from coach.errors import ConfigError
+    from coach.rounds.texts import load_round_texts
+    from coach.settings import PROMPTS_DIR
+    from coach.ui.render import load_ui_text
+    from coach.ui.round_api import with_round_labels
+
+    texts = load_round_texts(PROMPTS_DIR)
+    assert texts.signal("exit_wish", "en") == "doubts about carrying on, wish to leave"
+    ui = with_round_labels(load_ui_text(PROMPTS_DIR), texts)
+    assert ui.get("round_join", "en") == "Join" and ui.get("tab_reflect", "nl") == "Reflecteren"
+    assert with_round_labels(ui, texts).texts == ui.texts  # merging twice changes nothing
+    broken = tmp_path / "prompts"
+    sh.copytree(PROMPTS_DIR, broken)
+    path = broken / "rounds.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  signal_money:", "  x_money:"))
+    with pytest.raises(ConfigError, match=r"rounds\.yaml"):
+        load_round_texts(broken)

@@ -54,6 +54,11 @@ def with_round_labels(ui: UiText, texts: RoundTexts) -> UiText:
     return UiText(texts={lang: {**ui.texts[lang], **extra[lang]} for lang in ("nl", "en")})
 
 
+def _days(value: float | None) -> int | None:
+    """Days open as given (None: the default); the library says what is out of range."""
+    return None if value is None else int(value)
+
+
 def _lang(value: str | None) -> str:
     return "en" if value == "en" else "nl"
 
@@ -93,14 +98,14 @@ class RoundApi:
         """`/round_create`: a collaboration and its first round; the codes (key shown once)."""
         return self._json(
             lambda: self.rounds.create(
-                name, card or None, _organisations(organisations), days=int(days or 14)
+                name, card or None, _organisations(organisations), days=_days(days)
             ).to_dict()
         )
 
     def open_next(self, round_id: str, key: str, days: float) -> dict[str, Any]:
         """`/round_open`: the next round of a collaboration (a new join code)."""
         return self._json(
-            lambda: self.rounds.open_next(round_id, key, days=int(days or 14)).to_dict()
+            lambda: self.rounds.open_next(round_id, key, days=_days(days)).to_dict()
         )
 
     def close(self, round_id: str, key: str) -> dict[str, Any]:

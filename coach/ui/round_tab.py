@@ -206,6 +206,11 @@ class RoundPartnerTab:
             *self.refresh(fresh, lang),
         )
 
+    def relabel_choices(self, lang: str) -> tuple[Any, Any]:
+        """The sharing choices in the new UI language (labels only; the choice stays)."""
+        choices = self._choices(_lang(lang))
+        return gr.update(choices=choices), gr.update(choices=choices)
+
     def on_select(self, sv: SessionView | None, lang: str) -> tuple[Any, ...]:
         """Opening the tab shows this browser's current round session, if any."""
         lang = _lang(lang)
@@ -254,6 +259,7 @@ class RoundPartnerTab:
             **private,
         )
         tab.select(self.on_select, [state, language], mine, **private)
+        language.change(self.relabel_choices, [language], [self.share, self.my_share], **private)
         self.save.click(self.on_change("share"), [self.my_share, state, language], mine, **private)
         for button, action in ((self.withdraw, "withdraw"), (self.rejoin, "rejoin")):
             button.click(self.on_change(action), [self.my_share, state, language], mine, **private)
