@@ -213,3 +213,11 @@ def test_a_huge_answer_is_accepted() -> None:
     assert len(queries[0].text) < 2000
     reply = c.say(text)
     assert c.state.answer_to(0) is not None and reply.phase in ("followup", "question")
+
+
+def test_digit_like_symbols_are_not_read_as_action_numbers() -> None:
+    from coach.dialogue.parsing import parse_choice
+
+    titles = ["a", "b", "c", "d"]
+    assert parse_choice("⓸ en ²", titles, content().commands) is None  # once a ValueError
+    assert parse_choice("1 en 3", titles, content().commands) == (0, 2)
