@@ -263,7 +263,7 @@ def on_correction(t: Turn) -> Result:
         signals=u.signal_ids + kept,
         private=_private(t),
         replaced=(*last.replaced, last.text),
-        clear=u.clear_signals,
+        clear=u.clear_signals + tuple(s for s in kept if s in last.clear),
     )
     answers = tuple(corrected if a is last else a for a in state.answers)
     state = replace(state, answers=answers, clarifying=None)
