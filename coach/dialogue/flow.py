@@ -173,7 +173,9 @@ def _insight(t: Turn, question: str, next_question: str | None, after_followup: 
     the central answer already had one, and repeating adds nothing.
     """
     skip = [question] if next_question is None else [question, next_question]
-    citation = t.ground("insight", t.text[:4000], skip_texts=skip)
+    citation = t.ground(
+        "insight", t.text[:4000], skip_texts=skip, situation=t.understanding.clear_signals
+    )
     if (
         citation is not None
         and after_followup
@@ -275,7 +277,9 @@ def on_correction(t: Turn) -> Result:
         else t.card.central_questions[last.question]
     )
     if "insight" in t.retrieved:
-        citation = t.ground("insight", new_text[:4000], skip_texts=[question])
+        citation = t.ground(
+            "insight", new_text[:4000], skip_texts=[question], situation=corrected.clear
+        )
         if citation is not None:
             t.quote(citation)
     t.say("correction_resume")
