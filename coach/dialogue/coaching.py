@@ -28,6 +28,7 @@ CENTRAL_FIT = 3  # bonus for a fitting follow-up of the central question being a
 REPLY_REPEAT = 1.5  # same passage as another quote in this reply (another sentence of it)
 SESSION_REPEAT = 0.75  # passage quoted earlier in the session: only a clear best stays first
 SESSION_SAME_QUOTE = 2.5  # the very same sentences quoted earlier in the session
+SITUATION_SECTION = 3.5  # a section the clearly read situation points to moves up this much
 UNRELATED = 2.0  # without scored windows: a quote sharing no word with the query
 WINDOW_WEIGHT = 15.0  # how much a closer sentence window counts (0.01 cosine = 0.15 rank)
 
@@ -115,6 +116,7 @@ def grounded_citation(
     avoid: Sequence[Citation] = (),
     earlier: Sequence[Citation] = (),
     skip_texts: Sequence[str] = (),
+    prefer_sections: Sequence[str] = (),
 ) -> Citation | None:
     """The checked citation that fits `query` best, with soft penalties for repeats.
 
@@ -125,8 +127,10 @@ def grounded_citation(
     down more, so the best passage is quoted again only when it is clearly the best;
     the very same quote is never shown twice in one reply. Hits from unquotable
     sections, and quotes that only repeat `skip_texts` (the question just asked), are
-    passed over.
+    passed over. A passage from one of `prefer_sections` (the sections that speak to
+    the situation the user described, prompts/reflections.yaml) moves up a little.
     """
+    preferred = {p.casefold() for p in prefer_sections}
     in_reply = {c.passage_id for c in avoid}
     quoted = [c.quote for c in avoid]
     before = {c.passage_id for c in earlier}
@@ -148,6 +152,7 @@ def grounded_citation(
         place += REPLY_REPEAT if citation.passage_id in in_reply else 0.0
         place += SESSION_REPEAT if citation.passage_id in before else 0.0
         place += SESSION_SAME_QUOTE if overlaps(citation.quote, said_before) else 0.0
+        place -= SITUATION_SECTION if hit.passage.section.casefold() in preferred else 0.0
         if not hit.windows and order > 0 and quote_score(citation.quote, query) == 0:
             place += UNRELATED
         fit = window_quote(hit, quoted, said_before)[1] if hit.windows else 0.0

@@ -173,7 +173,9 @@ def _insight(t: Turn, question: str, next_question: str | None, after_followup: 
     the central answer already had one, and repeating adds nothing.
     """
     skip = [question] if next_question is None else [question, next_question]
-    citation = t.ground("insight", t.text[:4000], skip_texts=skip)
+    citation = t.ground(
+        "insight", t.text[:4000], skip_texts=skip, situation=t.understanding.clear_signals
+    )
     if (
         citation is not None
         and after_followup
@@ -263,7 +265,7 @@ def on_correction(t: Turn) -> Result:
         signals=u.signal_ids + kept,
         private=_private(t),
         replaced=(*last.replaced, last.text),
-        clear=u.clear_signals,
+        clear=u.clear_signals + tuple(s for s in kept if s in last.clear),
     )
     answers = tuple(corrected if a is last else a for a in state.answers)
     state = replace(state, answers=answers, clarifying=None)
@@ -275,7 +277,9 @@ def on_correction(t: Turn) -> Result:
         else t.card.central_questions[last.question]
     )
     if "insight" in t.retrieved:
-        citation = t.ground("insight", new_text[:4000], skip_texts=[question])
+        citation = t.ground(
+            "insight", new_text[:4000], skip_texts=[question], situation=corrected.clear
+        )
         if citation is not None:
             t.quote(citation)
     t.say("correction_resume")

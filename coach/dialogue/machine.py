@@ -78,9 +78,10 @@ HANDLERS: dict[str, Callable[[Turn], Result]] = {
 MAX_QUERY_CHARS = 1000  # retrieval queries built from user text are cut here
 SUBSTANTIVE_ANSWER_WORDS = 6  # content words from which an answer is searched on its own
 SUBSTANTIVE_REST_WORDS = 5  # words beside a question that make the message an answer too
-# Weight of the signals' queries beside the user's own vector (dense side only). Measured
-# on eval/retrieval_dev.yaml: 0.2 lifts hybrid R@1/R@3 from .718/.936 to about .74/.97;
-# 0.5, or the signal words also fed to BM25, pull every answer to the same few passages.
+# Weight of the signals' queries beside the user's own vector (dense side only).
+# Measured on eval/retrieval_dev.yaml: 0.15-0.3 lift hybrid R@1/R@3 from .718/.936 to
+# about .74/.97; 0.5, or the signal words also fed to BM25, pull every answer to the
+# same few passages.
 SIGNAL_MIX_WEIGHT = 0.2
 SIGNAL_QUOTE_WEIGHT = 0.6  # within the chosen passage, the sentence that says what is reflected
 MAX_MIXED_SIGNALS = 2
@@ -118,6 +119,8 @@ def query_text(text: str) -> str:
 
 
 def _signal_queries(u: Understanding, content: DialogueContent) -> tuple[str, ...]:
+    """What the signals are about, in the cards' words (mixed into the search; unlike a
+    reflection, a faint reading does no harm here)."""
     texts = (content.signal_texts(s) for s in u.signal_ids[:MAX_MIXED_SIGNALS])
     return tuple(t.query for t in texts if t is not None)
 

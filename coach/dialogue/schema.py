@@ -329,6 +329,9 @@ class SignalTexts(_Strict):
     reflect: Variants
     said: Texts  # completes "Je vertelde dat ..." / "You said that ..."
     query: str = Field(min_length=1)  # what the cards say about it (retrieval, card language)
+    # Card sections that speak to this situation: among the retrieved passages, a quote
+    # from one of these is preferred (a soft bonus; it never adds a passage).
+    sections: tuple[str, ...] = ()
 
 
 class ReflectionsFile(_Strict):

@@ -82,15 +82,25 @@ class Turn:
         return self.retrieved.get(name, ())
 
     def ground(
-        self, name: str, query: str, skip_texts: Sequence[str] = (), session: bool = True
+        self,
+        name: str,
+        query: str,
+        skip_texts: Sequence[str] = (),
+        session: bool = True,
+        situation: Sequence[str] = (),
     ) -> Citation | None:
         """The best checked citation among the hits of query `name`.
 
         Passages already quoted in this reply, or (with `session`) earlier in the
         session, get a soft penalty (coach.dialogue.coaching.grounded_citation); the same
         quote is never shown twice in one reply. Actions pass session=False: each gets
-        the passage that supports it, even when an insight quoted it before.
+        the passage that supports it, even when an insight quoted it before. With
+        `situation` (clearly read signals), sections that speak to it are preferred.
         """
+        prefer: list[str] = []
+        for signal in situation:
+            texts = self.content.signal_texts(signal)
+            prefer += texts.sections if texts is not None else ()
         avoid = tuple(self.citations) + tuple(c for a in self.actions for c in a.citations)
         return grounded_citation(
             self.hits(name),
@@ -101,6 +111,7 @@ class Turn:
             avoid=avoid,
             earlier=self.state.cited if session else (),
             skip_texts=skip_texts,
+            prefer_sections=prefer,
         )
 
     def quote(self, citation: Citation | None) -> None:
