@@ -265,3 +265,10 @@ def test_changing_one_rating_while_choosing_names_the_new_balance() -> None:
     reply = c.say("commitment 2")
     assert reply.phase == "actions" and c.state.ratings == Ratings(2, 2, 3)
     assert c.state.pattern == "weinig-commitment"
+
+
+def test_a_labelled_correction_in_a_sentence_is_read_and_the_old_number_is_not_a_surplus() -> None:
+    cmds = content().commands
+    said = parse_ratings("Nee wacht, ik bedoelde voortgang 1, niet 3.", Ratings(4, 3, 3), cmds)
+    assert said.values == {"progress": 1} and not said.too_many
+    assert parse_ratings("commitment 4 5 5 5", Ratings(), cmds).too_many == 4  # numbers only

@@ -254,6 +254,8 @@ def parse_ratings(text: str, ratings: Ratings, commands: CommandsFile) -> Rating
         for n in RATING_NAMES
         if getattr(ratings, n) is None and n not in values and n not in blocked
     ]
+    if len(unlabelled) > len(slots) and values and not numbers_only:
+        unlabelled = []  # "voortgang 1, niet 3": the labelled value is meant, the rest is talk
     if len(unlabelled) > len(slots):
         given = len(values) + len(unlabelled) + sum(len(p) for p in problems.values())
         return RatingParse({}, too_many=given, asked=len(ratings.missing()))

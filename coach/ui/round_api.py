@@ -104,9 +104,7 @@ class RoundApi:
 
     def open_next(self, round_id: str, key: str, days: float) -> dict[str, Any]:
         """`/round_open`: the next round of a collaboration (a new join code)."""
-        return self._json(
-            lambda: self.rounds.open_next(round_id, key, days=_days(days)).to_dict()
-        )
+        return self._json(lambda: self.rounds.open_next(round_id, key, days=_days(days)).to_dict())
 
     def close(self, round_id: str, key: str) -> dict[str, Any]:
         return self._json(lambda: self.rounds.close(round_id, key).to_dict())
