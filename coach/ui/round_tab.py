@@ -19,7 +19,8 @@ from typing import Any
 import gradio as gr
 
 from coach.errors import CoachError
-from coach.rounds.service import PartnerStatus, TeamRounds
+from coach.rounds.models import PartnerStatus
+from coach.rounds.service import TeamRounds
 from coach.ui import render
 from coach.ui.handlers import ChatHandlers, SessionView
 
