@@ -166,13 +166,14 @@ def test_a_facilitator_opens_a_round_three_partners_join_and_the_chart_shows_the
         panel = facilitator.locator("#bc-fac")
         panel.scroll_into_view_if_needed()
         facilitator.wait_for_timeout(500)
-        box = panel.bounding_box()
+        box = panel.bounding_box()  # in the viewport; the clip below is on the whole page
         assert box is not None
+        top = box["y"] + float(facilitator.evaluate("window.scrollY"))
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         facilitator.screenshot(
             path=str(SCREENSHOT),
             full_page=True,
-            clip={"x": box["x"], "y": box["y"], "width": box["width"], "height": 1100},
+            clip={"x": box["x"], "y": top, "width": box["width"], "height": 1100},
             mask=[facilitator.locator("#bc-fac-created code").last],  # the key, even a test one
         )
 
