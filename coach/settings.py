@@ -90,9 +90,9 @@ _ENV_FIELDS = {
     "COACH_TOP_K": "top_k",
     "COACH_DEFAULT_CARD": "default_card",
     "COACH_MAX_MESSAGE_CHARS": "max_message_chars",
-    "COACH_MAX_FILE_MB": "max_file_mb",
     "COACH_MAX_REQUEST_CHARS": "max_request_chars",
     "COACH_IDLE_TIMEOUT": "idle_timeout",
+    "COACH_MAX_FILE_MB": "max_file_mb",
     "COACH_ROUND_MIN_PARTNERS": "round_min_partners",
     "COACH_PROMPTS_DIR": "prompts_dir",
 }

@@ -234,6 +234,12 @@ def test_an_unknown_card_names_the_available_ones(tmp_path: Path) -> None:
         coach.start_session(card_id="bestaat-niet")
 
 
+def test_session_ids_can_be_typed_as_command_line_arguments() -> None:
+    ids = {new_session_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    assert not any(i.startswith("-") for i in ids)
+
+
 def test_who_and_when_of_a_chosen_action_appear_in_the_summary(tmp_path: Path) -> None:
     coach = make_coach(tmp_path)
     session = coach.start_session().session
@@ -246,9 +252,3 @@ def test_who_and_when_of_a_chosen_action_appear_in_the_summary(tmp_path: Path) -
     assert "- Wie: Anna (gemeente)" in summary and "- Wanneer: voor 1 maart" in summary
     with pytest.raises(InputError, match="not chosen"):
         coach.plan_action(session, "no-such-action", "x", "y")
-
-
-def test_session_ids_can_be_typed_as_command_line_arguments() -> None:
-    ids = {new_session_id() for _ in range(2000)}
-    assert len(ids) == 2000
-    assert not any(i.startswith("-") for i in ids)
