@@ -7,7 +7,7 @@ from dialogue_fixtures import Conversation, content, corpus_texts, hit, passage,
 
 from coach.dialogue import machine
 from coach.dialogue.coaching import balance_pattern
-from coach.dialogue.parsing import parse_ratings
+from coach.dialogue.parsing import parse_choice, parse_ratings
 from coach.models import Ratings
 
 INTAKE = "Ik ben partner in een samenwerking van gemeenten."
@@ -265,3 +265,15 @@ def test_changing_one_rating_while_choosing_names_the_new_balance() -> None:
     reply = c.say("commitment 2")
     assert reply.phase == "actions" and c.state.ratings == Ratings(2, 2, 3)
     assert c.state.pattern == "weinig-commitment"
+
+
+@pytest.mark.parametrize(
+    "text", ["Nee wacht, ik bedoelde voortgang 1, niet 3.", "I meant progress 1, not 3"]
+)
+def test_a_number_taken_back_with_niet_is_not_read(text: str) -> None:
+    parse = parse_ratings(text, Ratings(4, 3, 3), content().commands)
+    assert parse.values == {"progress": 1} and not parse.too_many
+
+
+def test_a_digit_that_int_cannot_read_is_not_a_choice() -> None:
+    assert parse_choice("⓸ en 1", ["a", "b", "c", "d"], content().commands) == (0,)

@@ -65,7 +65,7 @@ class RequestCap:
             await self.app(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if declared.isdecimal() and int(declared) > self.max_bytes:
             await _drain(receive)
             await self._refuse(scope, send)
             return
