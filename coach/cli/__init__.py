@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "coach.cli.serve",  # serve
     "coach.cli.plan",  # plan
     "coach.cli.evaluate",  # eval run
+    "coach.cli.bench",  # bench
 )
 
 
