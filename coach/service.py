@@ -78,9 +78,18 @@ def clean_user_text(text: str | None, limit: int) -> tuple[str, int]:
     Returns the cleaned text and the original length (to tell the user about truncation).
     """
     raw = "" if text is None else str(text)
-    raw = raw.encode("utf-8", "replace").decode("utf-8", "replace")
+    raw = raw.encode("utf-8", "replace").decode("utf-8", "replace")  # lone surrogates → "?"
     raw = unicodedata.normalize("NFC", _CONTROL.sub(" ", raw)).strip()
     return raw[:limit], len(raw)
+
+
+def new_session_id() -> str:
+    """An unguessable id (128 bits) that never starts with "-": the CLI takes it as an argument
+    (`coach chat --session ID`), and argparse would read "-x..." as an option."""
+    while True:
+        session_id = secrets.token_urlsafe(16)
+        if not session_id.startswith("-"):
+            return session_id
 
 
 class Coach:
@@ -166,12 +175,16 @@ class Coach:
         card = self.card(card_id)
         if language not in ("nl", "en"):
             language = "nl"
-        session_id = secrets.token_urlsafe(16)
+        session_id = new_session_id()
         state, reply = machine.start(card, self.content, language=language)
         self.store.create(session_id, card.id, language, state.to_dict())
         turn = self._to_turn(session_id, 0, reply)
         self.store.record_turn(session_id, 0, None, turn.to_dict(), state.to_dict(), reply.language)
         return turn
+
+    def shown_text(self, text: str | None) -> str:
+        """What is kept of a user's message: exactly what `reply` stores for it."""
+        return clean_user_text(text, self.settings.max_message_chars)[0]
 
     def reply(self, session_id: str, text: str | None) -> CoachTurn:
         """Run one user turn and store it; odd input never raises, only a missing session does."""

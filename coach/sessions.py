@@ -4,7 +4,9 @@ Each user turn is written in one transaction together with the new dialogue
 state, so a process killed mid-session loses at most the turn it was
 computing. Turns keep the ids of the passages they retrieved and their
 citations, so a conversation can be replayed and audited. Foreign keys with
-ON DELETE CASCADE make "delete this session" remove every trace of it.
+ON DELETE CASCADE make "delete this session" remove every trace of it, and
+`secure_delete` plus a WAL checkpoint make sure no trace stays on disk either
+(SQLite otherwise leaves deleted rows in free pages and in the write-ahead log).
 """
 
 from __future__ import annotations
@@ -111,6 +113,7 @@ class SessionStore:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA secure_delete=ON")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -281,11 +284,13 @@ class SessionStore:
         ]
 
     def delete(self, session_id: str) -> None:
-        """Remove a session and all its turns and feedback."""
+        """Remove a session and all its turns and feedback, from the file as well."""
         with self._tx() as db:
             cur = db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
             if cur.rowcount == 0:
                 raise SessionNotFound(f"No session with id {session_id!r} — nothing was deleted.")
+        with self._lock:  # the log still holds the old pages until they are written back
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         with self._lock:

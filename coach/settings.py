@@ -40,7 +40,9 @@ class Settings:
     auth: str | None = None  # "user:password" turns on Gradio's login
     top_k: int = 5
     default_card: str = "blijf-balanceren"
-    max_message_chars: int = 4000
+    max_message_chars: int = 4000  # longer messages are cut (with a notice)
+    max_request_chars: int = 20000  # the web app refuses longer texts before storing anything
+    idle_timeout: int = 3600  # seconds before the web app forgets an idle browser's chat view
     max_file_mb: float = 5.0  # corpus files above this size are skipped at ingest, with a message
     prompts_dir: Path = PROMPTS_DIR
 
@@ -87,6 +89,8 @@ _ENV_FIELDS = {
     "COACH_TOP_K": "top_k",
     "COACH_DEFAULT_CARD": "default_card",
     "COACH_MAX_MESSAGE_CHARS": "max_message_chars",
+    "COACH_MAX_REQUEST_CHARS": "max_request_chars",
+    "COACH_IDLE_TIMEOUT": "idle_timeout",
     "COACH_MAX_FILE_MB": "max_file_mb",
     "COACH_PROMPTS_DIR": "prompts_dir",
 }
@@ -100,7 +104,7 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
         if name == "corpus_dirs":
             items = raw if isinstance(raw, list) else str(raw).split(os.pathsep)
             return tuple(Path(str(p)).expanduser() for p in items if str(p).strip())
-        if name in {"port", "top_k", "max_message_chars"}:
+        if name in {"port", "top_k", "max_message_chars", "max_request_chars", "idle_timeout"}:
             value = int(raw)
             if value <= 0:
                 raise ValueError
@@ -154,4 +158,11 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         if var in env and env[var] != "":
             values[name] = _coerce(name, env[var], f"environment variable {var}")
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(**values)
+    settings = Settings(**values)
+    if settings.max_request_chars < settings.max_message_chars:
+        raise ConfigError(
+            f"max_request_chars ({settings.max_request_chars}) is below max_message_chars "
+            f"({settings.max_message_chars}); set COACH_MAX_REQUEST_CHARS well above it, "
+            f"e.g. {5 * settings.max_message_chars}."
+        )
+    return settings

@@ -43,9 +43,12 @@ def free_port() -> int:
 
 
 def served_app(
-    tmp_path_factory: pytest.TempPathFactory, index_home: Path
+    tmp_path_factory: pytest.TempPathFactory, index_home: Path, **env: str
 ) -> Iterator[Served]:
-    """Start create_app(coach) on a free port over the shared index; close it afterwards."""
+    """Start create_app(coach) on a free port over the shared index; close it afterwards.
+
+    `env` adds settings, e.g. COACH_IDLE_TIMEOUT="2".
+    """
     import shutil
 
     from coach.service import build_coach
@@ -54,7 +57,7 @@ def served_app(
 
     home = tmp_path_factory.mktemp("served")  # own sessions database per module
     shutil.copytree(index_home / "index", home / "index")
-    coach = build_coach(load_settings(env={"COACH_HOME": str(home)}))
+    coach = build_coach(load_settings(env={"COACH_HOME": str(home), **env}))
     app = create_app(coach, exports_dir=home / "exports")
     _, url, _ = app.launch(
         prevent_thread_lock=True,

@@ -74,6 +74,75 @@ def test_out_of_range_value_is_named() -> None:
     assert reply.text.split("\n\n")[-1].count("commitment") == 1
 
 
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [("-1", "-1"), ("resultaat -3", "-3"), ("1e9", "1e9"), ("commitment 10", "10")],
+)
+def test_negative_and_huge_numbers_are_named_not_read(text: str, named: str) -> None:
+    c = _balance()
+    reply = c.say(text)
+    assert reply.phase == "balance" and c.state.ratings == Ratings()
+    assert f"{named} past niet op de schaal van 1 tot 5" in reply.text
+    assert reply.text.split("\n\n")[-1].startswith("Welk cijfer van 1 tot 5")
+
+
+@pytest.mark.parametrize("text", ["3,5", "3.5", "commitment 3,5", "2,5 4 3"])
+def test_a_decimal_asks_for_a_whole_number(text: str) -> None:
+    c = _balance()
+    reply = c.say(text)
+    assert reply.phase == "balance" and c.state.ratings.commitment is None
+    assert "Geef een heel cijfer van 1 tot 5 in plaats van" in reply.text
+    assert reply.text.split("\n\n")[-1].startswith("Welk cijfer van 1 tot 5")
+
+
+def test_a_decimal_is_named_in_english_too() -> None:
+    parse = parse_ratings("progress 2.5", Ratings(), content().commands)
+    assert parse.decimals == ("2.5",) and parse.values == {}
+    assert content().render("rating_decimal", "en", values="2.5").startswith("Please give a whole")
+
+
+@pytest.mark.parametrize(
+    ("text", "count"), [("5/5/5/5", 4), ("1 2 3 4 5 1 2", 7), ("1 2 3 4 5 1 2 3 4 5 1", 11)]
+)
+def test_more_numbers_than_ratings_are_not_used(text: str, count: int) -> None:
+    c = _balance()
+    reply = c.say(text)
+    assert reply.phase == "balance" and c.state.ratings == Ratings()
+    assert f"Je gaf {count} cijfers, maar ik vroeg er 3" in reply.text
+
+
+def test_more_numbers_than_missing_ratings_are_not_used() -> None:
+    c = _balance()
+    c.say("4")
+    reply = c.say("4 2 3")
+    assert c.state.ratings == Ratings(4, None, None)
+    assert "Je gaf 3 cijfers, maar ik vroeg er 2" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4-2-3", (4, 2, 3)),
+        ("4.2.3", (4, 2, 3)),
+        ("4, 2, 3", (4, 2, 3)),
+        ("progress high", (None, 4, None)),
+    ],
+)
+def test_separators_are_not_signs_or_decimals(text: str, expected: tuple[int | None, ...]) -> None:
+    parse = parse_ratings(text, Ratings(), content().commands)
+    merged = parse.merged(Ratings())
+    assert (merged.commitment, merged.progress, merged.result) == expected
+    assert parse.invalid == () and parse.decimals == () and not parse.too_many
+
+
+def test_a_value_after_a_good_rating_can_still_be_completed() -> None:
+    c = _balance()
+    reply = c.say("commitment 4, voortgang -2, resultaat 3")
+    assert c.state.ratings == Ratings(4, None, 3) and "-2 past niet" in reply.text
+    reply = c.say("2")
+    assert reply.phase == "actions" and c.state.ratings == Ratings(4, 2, 3)
+
+
 def test_a_long_sentence_only_gives_ratings_next_to_a_label() -> None:
     parse = parse_ratings(
         "Twee partijen doen het goed maar de rest haakt af, vier jaar al",

@@ -335,13 +335,14 @@ def test_evaluator_tab_logic_runs_uploads_and_offers_the_html(scripts_dir: Path)
     assert rows == [] and html_path is None and "bad.yaml:2" in status
 
 
-def test_evaluator_tab_builds_inside_a_gradio_tab() -> None:
+def test_evaluator_tab_builds_inside_a_gradio_tab(tmp_path: Path) -> None:
     import gradio as gr
 
     from coach.ui.evaluator import evaluator_tab
+    from coach.ui.exports import ExportFolder
 
     with gr.Blocks() as demo, gr.Tab("Evaluate"):
-        evaluator_tab(FakeCoach())
+        evaluator_tab(FakeCoach(), ExportFolder(tmp_path))
     assert any(isinstance(b, gr.DownloadButton) for b in demo.blocks.values())
     assert any(isinstance(b, gr.Dataframe) for b in demo.blocks.values())
     assert any(isinstance(b, gr.CheckboxGroup) and b.choices for b in demo.blocks.values())

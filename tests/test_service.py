@@ -15,7 +15,7 @@ import pytest
 from coach.dialogue.content import load_content
 from coach.errors import SessionNotFound
 from coach.models import Card, Citation, Hit, Passage
-from coach.service import Coach, clean_user_text
+from coach.service import Coach, clean_user_text, new_session_id
 from coach.sessions import SessionStore
 from coach.settings import PROMPTS_DIR, Settings
 from tests.dialogue_fixtures import FakeSearch, norms_card, passages, seed_card
@@ -216,3 +216,9 @@ def test_an_unknown_card_names_the_available_ones(tmp_path: Path) -> None:
     coach = make_coach(tmp_path)
     with pytest.raises(Exception, match="blijf-balanceren"):
         coach.start_session(card_id="bestaat-niet")
+
+
+def test_session_ids_can_be_typed_as_command_line_arguments() -> None:
+    ids = {new_session_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    assert not any(i.startswith("-") for i in ids)

@@ -124,3 +124,17 @@ def test_a_corrupt_database_file_gets_a_message_with_the_fix(tmp_path: Path) -> 
     db.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(Exception, match="Move it aside"):
         SessionStore(db)
+
+
+def test_a_deleted_session_leaves_no_trace_in_the_database_files(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "sessions.sqlite3")
+    store.create("sessie-geheim", "blijf-balanceren", "nl", {"phase": "intake"})
+    reply = {"phase": "intake", "text": "ok", "citations": [], "actions": [], "retrieved": []}
+    for n in range(20):
+        store.record_turn("sessie-geheim", n, f"codewoord ijsvogeltje {n}", reply, {}, "nl")
+    store.create("blijft", "blijf-balanceren", "nl", {"phase": "intake"})
+    store.delete("sessie-geheim")
+    for path in tmp_path.iterdir():
+        data = path.read_bytes()
+        assert b"ijsvogeltje" not in data and b"sessie-geheim" not in data, path.name
+    assert store.exists("blijft")

@@ -2,7 +2,8 @@
 
 Each command lives in its own small module that exposes
 `register(commands, eval_commands)`. Errors become one plain message on stderr
-(exit 2); a traceback is never shown unless `COACH_DEBUG=1`.
+that says the fix (exit 2); a reader that closes the pipe early ends the command
+quietly (exit 141, as for SIGPIPE); a traceback is never shown unless `COACH_DEBUG=1`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import sys
 from collections.abc import Sequence
 
 from coach.errors import CoachError
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a filter whose reader left
 
 # Modules that add sub-commands; each is optional so that a partial install still runs.
 COMMAND_MODULES = (
@@ -55,6 +58,16 @@ def _missing(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor (e.g. captured)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `coach` console script."""
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -65,13 +78,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         return _missing(parser)
     try:
-        return int(func(args) or 0)
+        code = int(func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's final flush
+        return code
     except CoachError as exc:
         print(f"coach: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\ncoach: interrupted; nothing stored was lost.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`coach chat --json ... | head -1`): stop quietly, as a
+        # Unix filter killed by SIGPIPE would; what was answered is stored already.
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except Exception as exc:  # last resort at the edge: a message, not a traceback
         if os.environ.get("COACH_DEBUG") == "1":
             raise

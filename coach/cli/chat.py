@@ -102,12 +102,17 @@ def run_chat(args: argparse.Namespace) -> int:
     """Run a conversation until stop, end of input or Ctrl-C; every turn is stored as it happens."""
     from coach.service import build_coach
 
+    if args.session is not None and not args.session.strip():
+        raise InputError(
+            "--session needs a session id: list yours with `coach sessions list`, "
+            "or leave out --session to start a new conversation."
+        )
     coach = build_coach(ingest_if_missing=True)
     out = sys.stdout
     if coach.notice and not args.json:
         print(f"[!] {coach.notice}", file=sys.stderr)
-    if args.session:
-        session_id = args.session
+    if args.session is not None:
+        session_id = args.session.strip()
         last = coach.last_turn(session_id)
         if not args.json:
             _emit(last, False, out)
@@ -168,13 +173,38 @@ def run_sessions_export(args: argparse.Namespace) -> int:
     """Write a session's summary and transcript as Markdown."""
     from coach.service import build_coach
 
+    if args.out:
+        check_folder(args.out)  # before the slow part
     text = build_coach().export_markdown(args.session)
     if args.out:
-        args.out.write_text(text, encoding="utf-8")
+        write_file(args.out, text)
         print(f"Written to {args.out}")
     else:
         sys.stdout.write(text)
     return 0
+
+
+def check_folder(path: Path) -> None:
+    """An InputError with the fix when the folder an output file should go in is missing."""
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give a file name, e.g. --out {path / 'export.md'}.")
+    if not path.parent.is_dir():
+        raise InputError(
+            f"Cannot write {path}: the folder {path.parent} does not exist. "
+            f"Create it first (mkdir -p {path.parent}) or choose another --out."
+        )
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write an output file, or an InputError that says how to fix the path (never a traceback)."""
+    check_folder(path)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(
+            f"Cannot write {path} ({exc.strerror or exc}); choose a file you may write, "
+            "e.g. --out ./export.md."
+        ) from None
 
 
 def run_sessions_delete(args: argparse.Namespace) -> int:

@@ -179,6 +179,10 @@ def on_ratings(t: Turn) -> Result:
         t.say("ratings_noted", ratings=t.content.join(noted, t.lang))
     if parse is not None and parse.invalid:
         t.say("rating_invalid", values=t.content.join(list(parse.invalid), t.lang))
+    if parse is not None and parse.decimals:
+        t.say("rating_decimal", values=t.content.join(list(parse.decimals), t.lang))
+    if parse is not None and parse.too_many:
+        t.say("rating_too_many", count=parse.too_many, asked=parse.asked)
     if parse is None or not parse.understood:
         t.say("rating_not_understood")
     t.parts += t.pending(state)

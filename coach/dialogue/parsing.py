@@ -16,7 +16,6 @@ from coach.dialogue.state import IntakeContext
 from coach.models import Ratings
 
 _TOKENS = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_RATING_TOKENS = re.compile(r"\d+|[^\W\d_]+")
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 _KEYBOARD = re.compile(
     r"asdf|sdfg|dfgh|fghj|ghjk|hjkl|qwer|wert|erty|rtyu|tyui|yuio|uiop|zxcv|xcvb|cvbn|vbnm|(.)\1{3,}"
@@ -134,17 +133,26 @@ def on_topic(text: str, domain: frozenset[str]) -> bool:
 
 # --- ratings ------------------------------------------------------------------
 
+# A number as typed, sign, decimal part and exponent included ("-1", "3,5", "1e9"), so
+# that none of them is silently read as a plausible rating; or a word ("vier", "hoog").
+# A minus right after a digit is a separator ("4-2-3"), not a sign.
+_RATING_TOKENS = re.compile(r"(?:(?<!\d)[-−])?\d+(?:[.,]\d+)*(?:e[+-]?\d+)?|[^\W\d_]+")
+_NUMBER = re.compile(r"[-−]?\d")
+
 
 @dataclass(frozen=True)
 class RatingParse:
-    """Ratings read from one message."""
+    """Ratings read from one message, and what could not be used (to say so, never guess)."""
 
     values: dict[str, int]  # valid ratings found (name -> 1..5)
-    invalid: tuple[str, ...]  # raw values outside 1..5 ("7", "0", "zes")
+    invalid: tuple[str, ...] = ()  # raw values off the 1-5 scale ("7", "0", "zes", "-1", "1e9")
+    decimals: tuple[str, ...] = ()  # not whole numbers ("3,5", "3.5")
+    too_many: int = 0  # numbers in the message when there were more than ratings asked (none used)
+    asked: int = 0  # how many ratings were still missing, when there were too many numbers
 
     @property
     def understood(self) -> bool:
-        return bool(self.values or self.invalid)
+        return bool(self.values or self.invalid or self.decimals or self.too_many)
 
     def merged(self, ratings: Ratings) -> Ratings:
         """The earlier ratings with this message's values added."""
@@ -153,72 +161,108 @@ class RatingParse:
         return Ratings(**current)
 
 
+def _rating_tokens(text: str) -> list[str]:
+    """Tokens of a message; a list written as "4,2,3" or "4.2.3" becomes three numbers."""
+    tokens: list[str] = []
+    for tok in _RATING_TOKENS.findall(text[:2000].lower()):
+        parts = re.split(r"[.,]", tok)
+        if len(parts) >= 3 and _NUMBER.match(tok) and "e" not in tok:
+            tokens.extend(parts)
+        else:
+            tokens.append(tok)
+    return tokens
+
+
+def _read_number(tok: str) -> tuple[int | None, str | None]:
+    """(value, problem) of a typed number: 'invalid' for signs and exponents, 'decimal' for 3,5."""
+    if tok[0] in "-−" or "e" in tok:
+        return None, "invalid"
+    if "." in tok or "," in tok:
+        return None, "decimal"
+    return (int(tok) if len(tok) <= 3 else 999), None
+
+
 def parse_ratings(text: str, ratings: Ratings, commands: CommandsFile) -> RatingParse:
     """Read "4", "vier", "4/2/3", "commitment 4, voortgang 2", "progress high" and the like.
 
     Labelled values go to their label; unlabelled ones fill the ratings still
     missing, in the order commitment, progress, result. In a longer sentence only
-    labelled values count: "twee partijen doen het goed" holds no ratings.
+    labelled values count: "twee partijen doen het goed" holds no ratings, unless
+    the message is nothing but numbers. Nothing is guessed: a value off the scale
+    ("7", "-1", "1e9") or not whole ("3,5") is reported instead of read, and more
+    unlabelled numbers than missing ratings ("5/5/5/5") are all left unused.
     """
     spec = commands.ratings
     labels = {w.lower(): name for name, ws in spec.labels.items() for w in ws}
     numbers = {k.lower(): v for k, v in spec.numbers.items()}
     levels = {k.lower(): v for k, v in spec.levels.items()}
     intensifiers = {w.lower() for w in spec.intensifiers}
-    tokens = _RATING_TOKENS.findall(text[:2000].lower())
+    tokens = _rating_tokens(text)
 
-    def value(i: int) -> int | None:
+    def reading(i: int) -> tuple[int | None, str | None] | None:
+        """(value, problem) when token i is a rating, else None."""
         tok = tokens[i]
-        if tok.isdigit():
-            return int(tok) if len(tok) <= 3 else 999
+        if _NUMBER.match(tok):
+            return _read_number(tok)
         if tok == "een":  # Dutch article and "one": a number only right after a label, or alone
             after_label = i > 0 and tokens[i - 1] in labels
             nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
             alone = len(tokens) == 1
-            if (after_label or alone) and not (nxt.isdigit() or nxt in numbers or nxt in levels):
-                return 1
+            if (after_label or alone) and not (
+                _NUMBER.match(nxt) or nxt in numbers or nxt in levels
+            ):
+                return 1, None
             return None
         if tok in numbers:
-            return numbers[tok]
+            return numbers[tok], None
         if tok in levels:
             base = levels[tok]
             if i > 0 and tokens[i - 1] in intensifiers:
-                return 5 if base > 3 else 1 if base < 3 else base
-            return base
+                return (5 if base > 3 else 1 if base < 3 else base), None
+            return base, None
         return None
 
+    readings = [reading(i) for i in range(len(tokens))]
+    numbers_only = all(
+        r is not None or tok in labels for tok, r in zip(tokens, readings, strict=True)
+    )
     values: dict[str, int] = {}
-    invalid: list[str] = []
+    problems: dict[str, list[str]] = {"invalid": [], "decimal": []}
     blocked: set[str] = set()
-    unlabelled: list[tuple[int, str]] = []
+    unlabelled: list[tuple[int | None, str | None, str]] = []
     label: str | None = None
-    for i, tok in enumerate(tokens):
+    for tok, read in zip(tokens, readings, strict=True):
         if tok in labels:
             label = labels[tok]
             continue
-        v = value(i)
-        if v is None:
+        if read is None:
             continue
+        value, problem = read
+        if problem is None and value is not None and not 1 <= value <= 5:
+            problem = "invalid"
         if label is not None and label not in values and label not in blocked:
-            if 1 <= v <= 5:
-                values[label] = v
+            if problem is None and value is not None:
+                values[label] = value
             else:
-                invalid.append(tok)
+                problems[problem or "invalid"].append(tok)
                 blocked.add(label)
             label = None
-        elif len(tokens) <= MAX_UNLABELLED_TOKENS:
-            unlabelled.append((v, tok))
+        elif numbers_only or len(tokens) <= MAX_UNLABELLED_TOKENS:
+            unlabelled.append((value, problem, tok))
     slots = [
         n
         for n in RATING_NAMES
         if getattr(ratings, n) is None and n not in values and n not in blocked
     ]
-    for (v, tok), slot in zip(unlabelled, slots, strict=False):
-        if 1 <= v <= 5:
-            values[slot] = v
+    if len(unlabelled) > len(slots):
+        given = len(values) + len(unlabelled) + sum(len(p) for p in problems.values())
+        return RatingParse({}, too_many=given, asked=len(ratings.missing()))
+    for (value, problem, tok), slot in zip(unlabelled, slots, strict=False):
+        if problem is None and value is not None:
+            values[slot] = value
         else:
-            invalid.append(tok)
-    return RatingParse(values, tuple(invalid))
+            problems[problem or "invalid"].append(tok)
+    return RatingParse(values, tuple(problems["invalid"]), tuple(problems["decimal"]))
 
 
 def mentions_rating(text: str, commands: CommandsFile) -> bool:

@@ -51,6 +51,8 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
     "ask_balance": _NONE,
     "ask_missing": frozenset({"labels"}),
     "rating_invalid": frozenset({"values"}),
+    "rating_decimal": frozenset({"values"}),
+    "rating_too_many": frozenset({"count", "asked"}),
     "rating_not_understood": _NONE,
     "ratings_noted": frozenset({"ratings"}),
     **{f"label_{name}": _NONE for name in RATING_NAMES},

@@ -32,7 +32,7 @@ class ChatApi:
             sv = self.handlers.ensure(sv)
             turn = self.handlers.coach.reply(sv.session_id, message)
             sv.last_turn, sv.language = turn, turn.language
-            sv.view.add_user(message)
+            sv.view.add_user(self.handlers.coach.shown_text(message))
             sv.view.add_turn(turn, self.handlers.ui)
             return render.api_reply(turn), sv
         except Exception as exc:
@@ -48,7 +48,7 @@ class ChatApi:
             sv = self.handlers.ensure(sv)
             turn = self.handlers.coach.reply(sv.session_id, message)
             sv.last_turn, sv.language = turn, turn.language
-            sv.view.add_user(message)
+            sv.view.add_user(self.handlers.coach.shown_text(message))
             sv.view.add_turn(turn, self.handlers.ui)
             return turn.to_dict(), sv
         except Exception as exc:

@@ -13,11 +13,15 @@ never a traceback), and route values.
 Public API (for `gradio_client`, see `coach.ui.api`): `/chat` (message → reply
 text), `/chat_json` (message → the turn as a dict), `/start` (language, card →
 greeting), `/summary` (→ Markdown export). UI-internal events are private.
+
+The app is a `CoachBlocks`: however it is launched (`coach serve`, a test, a
+benchmark), its `launch()` puts the server behind `coach.ui.edge` (requests over
+`max_request_chars` refused before Gradio reads them, idle sessions forgotten)
+and serves downloads from the export folder under `$COACH_HOME` (`coach.ui.exports`).
 """
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +29,8 @@ import gradio as gr
 
 from coach.ui import render
 from coach.ui.api import ChatApi, hide_private_endpoints
+from coach.ui.edge import ServerEdge
+from coach.ui.exports import ExportFolder
 from coach.ui.handlers import N_SUGGESTIONS, ChatHandlers
 from coach.ui.labels import Labels
 from coach.ui.launch import APP_CSS, launch_app, launch_options, parse_auth
@@ -42,30 +48,44 @@ __all__ = [
 ]
 
 CHAT_HEIGHT = 560
+SESSION_CODE_CHARS = 64  # session codes are 22 characters
+
+
+class CoachBlocks(gr.Blocks):
+    """gr.Blocks whose every launch goes through the server edge (see the module docstring)."""
+
+    edge: ServerEdge | None = None
+
+    def launch(self, *args: Any, **kwargs: Any) -> Any:
+        if self.edge is not None:
+            kwargs = self.edge.launch_kwargs(kwargs)
+        return super().launch(*args, **kwargs)
 
 
 class _ChatApp:
     """Lays out the Blocks and wires each event to its handler or API endpoint."""
 
-    def __init__(self, coach: Coach, ui: UiText, exports_dir: Path) -> None:
+    def __init__(self, coach: Coach, ui: UiText, exports: ExportFolder) -> None:
         self.labels = Labels(ui)
-        self.handlers = ChatHandlers(coach, ui, exports_dir, self.labels)
+        self.handlers = ChatHandlers(coach, ui, exports, self.labels)
         self.api = ChatApi(self.handlers)
 
-    def build(self) -> gr.Blocks:
+    def build(self) -> CoachBlocks:
         from coach.ui.evaluator import evaluator_tab
         from coach.ui.plan_tab import plan_tab
 
         h = self.handlers
         label = self.labels.label
         t = h.t
-        with gr.Blocks(
+        settings = h.coach.settings
+        with CoachBlocks(
             title=t("app_title"),
             analytics_enabled=False,
             fill_width=False,
             delete_cache=(3600, 86400),
         ) as app:
-            state = gr.State(None)
+            # Forgotten after idle_timeout without an event; `forget` removes its download file.
+            state = gr.State(None, time_to_live=settings.idle_timeout, delete_callback=h.forget)
             with gr.Row(equal_height=True):
                 header = gr.Markdown(
                     f"## {t('app_title')}\n{t('app_subtitle')}", elem_id="bc-header", scale=4
@@ -106,6 +126,7 @@ class _ChatApp:
                                     lines=1,
                                     max_lines=6,
                                     autofocus=True,
+                                    max_length=settings.max_request_chars,
                                     elem_id="bc-input",
                                     submit_btn=False,
                                 )
@@ -193,6 +214,7 @@ class _ChatApp:
                                     gr.Textbox(
                                         label=t("resume_label"),
                                         placeholder=t("resume_placeholder"),
+                                        max_length=SESSION_CODE_CHARS,
                                         elem_id="bc-resume-code",
                                     ),
                                     label="resume_label",
@@ -241,6 +263,7 @@ class _ChatApp:
                                     gr.Textbox(
                                         label=t("feedback_comment"),
                                         lines=2,
+                                        max_length=settings.max_message_chars,
                                         elem_id="bc-feedback-comment",
                                     ),
                                     label="feedback_comment",
@@ -256,10 +279,10 @@ class _ChatApp:
                     label(session_box, label="session_title")
                     label(feedback_box, label="feedback_title")
                 with gr.Tab(t("tab_facilitator"), id="facilitator") as tab_plan:
-                    plan_tab(h.coach, h.ui, language, h.exports_dir, label)
+                    plan_tab(h.coach, h.ui, language, h.exports, label)
                 label(tab_plan, label="tab_facilitator")
                 with gr.Tab(t("tab_evaluate"), id="evaluate") as tab_eval:
-                    evaluator_tab(h.coach)
+                    evaluator_tab(h.coach, h.exports)
                 label(tab_eval, label="tab_evaluate")
 
             view_outputs = [
@@ -281,7 +304,10 @@ class _ChatApp:
                 "show_progress": "minimal",
                 "show_progress_on": chatbot,
             }
-            respond = (h.respond, [pending := gr.State(""), state, language], view_outputs)
+            h.exports.serve_from_here(download)
+            pending = gr.State("", time_to_live=settings.idle_timeout)
+            # `code` lets a browser whose state Gradio forgot continue its conversation.
+            respond = (h.respond, [pending, state, language, code], view_outputs)
 
             app.load(h.on_load, [state, language], view_outputs, **busy)
             for trigger in (box.submit, send.click):
@@ -305,7 +331,7 @@ class _ChatApp:
             )
             delete.click(lambda: gr.update(visible=True), None, confirm_box, queue=False, **quiet)
             no.click(lambda: gr.update(visible=False), None, confirm_box, queue=False, **quiet)
-            yes.click(h.delete, [state, language], view_outputs, **busy).then(
+            yes.click(h.delete, [state, language, code], view_outputs, **busy).then(
                 lambda: gr.update(visible=False), None, confirm_box, **quiet
             )
             chatbot.clear(h.new_session, [state, language], view_outputs, **busy)
@@ -319,7 +345,7 @@ class _ChatApp:
             relabelled = [item.component for item in self.labels.items]
             language.change(
                 h.switch_language,
-                [language, state],
+                [language, state, code],
                 [header, *relabelled, *view_outputs],
                 **quiet,
             )
@@ -333,8 +359,17 @@ class _ChatApp:
 
 def create_app(
     coach: Coach, *, ui: UiText | None = None, exports_dir: Path | None = None
-) -> gr.Blocks:
-    """Build (not launch) the web app over a coach."""
+) -> CoachBlocks:
+    """Build (not launch) the web app over a coach; downloads go under `exports_dir`
+    (default `$COACH_HOME/exports`), in a folder of this server's own."""
     ui = ui or render.load_ui_text(coach.settings.prompts_dir)
-    folder = exports_dir or Path(tempfile.mkdtemp(prefix="balanscoach-exports-"))
-    return _ChatApp(coach, ui, folder).build()
+    exports = ExportFolder(exports_dir or coach.settings.home / "exports")
+    app = _ChatApp(coach, ui, exports).build()
+    limit = coach.settings.max_request_chars
+    app.edge = ServerEdge(
+        max_chars=limit,
+        idle_timeout=coach.settings.idle_timeout,
+        exports=exports,
+        refusal=lambda lang: ui.get("request_too_long", lang, limit=limit),
+    )
+    return app

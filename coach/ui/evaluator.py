@@ -4,20 +4,19 @@ A thin adapter: choosing files, running them and writing the report is
 `coach.evaluation.runner.run_files`; turning the report into table rows is
 `coach.evaluation.report.result_rows`. A bad script shows its file-and-line
 message in the tab instead of a traceback. The report is written under
-`$COACH_HOME/reports/` and a copy goes to a temp folder for the download
-button, because Gradio only serves files from its allowed (temp) locations.
+`$COACH_HOME/reports/` and a copy goes to the server's export folder for the
+download button (served from there, removed when the server stops).
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from coach.errors import CoachError
+from coach.ui.exports import ExportFolder
 
 
 def run_evaluation(
@@ -25,6 +24,7 @@ def run_evaluation(
     chosen: list[str] | None,
     uploads: list[Any] | None,
     on_result: Callable[[Any], None] | None = None,
+    exports: ExportFolder | None = None,
 ) -> tuple[list[list[Any]], str, str | None]:
     """Run chosen shipped scripts plus uploads: (table rows, status markdown, html path)."""
     from coach.evaluation.report import metrics_markdown, result_rows
@@ -55,13 +55,13 @@ def run_evaluation(
     if failures:
         status += "\n".join(f"- `{m.splitlines()[0]}`" for m in failures[:20]) + "\n\n"
     status += metrics_markdown(report)
-    download_dir = Path(tempfile.mkdtemp(prefix="coach-eval-"))
-    download = download_dir / "report.html"
-    shutil.copyfile(paths["html"], download)
-    return result_rows(report), status, str(download)
+    if exports is None:
+        return result_rows(report), status, str(paths["html"])
+    html = Path(paths["html"]).read_text(encoding="utf-8")
+    return result_rows(report), status, exports.write("reports", "report.html", html)
 
 
-def evaluator_tab(coach: Any) -> None:
+def evaluator_tab(coach: Any, exports: ExportFolder) -> None:
     """Build the evaluator tab's components inside the current Gradio Tab context."""
     import gradio as gr
 
@@ -94,6 +94,7 @@ def evaluator_tab(coach: Any) -> None:
         label="Resultaten / results",
     )
     download = gr.DownloadButton("Download report.html", value=None, visible=True)
+    exports.serve_from_here(download)
 
     def on_run(
         selected: list[str] | None,
@@ -107,7 +108,7 @@ def evaluator_tab(coach: Any) -> None:
             done.append(result.name)
             progress(len(done) / max(total, 1), desc=result.name)
 
-        rows, message, html_path = run_evaluation(coach, selected, files, on_result=tick)
+        rows, message, html_path = run_evaluation(coach, selected, files, tick, exports)
         return rows, message, gr.DownloadButton(value=html_path)
 
     # One run at a time: a run takes minutes and shares the coach's retrieval lock.

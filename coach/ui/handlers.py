@@ -4,6 +4,11 @@ Each handler takes the per-browser `SessionView` (a `gr.State`) and the UI
 language, calls the library, and returns what the components show, computed
 by the pure functions in `coach.ui.render`. Errors stop here: they become a
 friendly notice in the chat, never a traceback.
+
+What the user typed is kept and shown as the coach stores it (`Coach.shown_text`:
+cleaned, so a lone surrogate can never make the chat unserialisable). Gradio may
+forget an idle browser's state (`coach.ui.edge`); the next message or delete then
+restores the conversation from the session code the browser still shows.
 """
 
 from __future__ import annotations
@@ -12,14 +17,15 @@ import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from coach.errors import SessionNotFound
 from coach.models import CoachTurn
+from coach.service import clean_user_text
 from coach.ui import render
+from coach.ui.exports import ExportFolder
 from coach.ui.render import ChatView, UiText
 
 if TYPE_CHECKING:
@@ -44,12 +50,12 @@ class SessionView:
 
 
 class ChatHandlers:
-    """The handlers over shared parts only (coach, labels, temp folder); no user data."""
+    """The handlers over shared parts only (coach, labels, export folder); no user data."""
 
-    def __init__(self, coach: Coach, ui: UiText, exports_dir: Path, labels: Labels) -> None:
+    def __init__(self, coach: Coach, ui: UiText, exports: ExportFolder, labels: Labels) -> None:
         self.coach = coach
         self.ui = ui
-        self.exports_dir = exports_dir
+        self.exports = exports
         self.labels = labels
 
     # -- helpers ------------------------------------------------------------------------------
@@ -62,34 +68,44 @@ class ChatHandlers:
         view.add_turn(turn, self.ui)
         return SessionView(turn.session, turn.language, view, turn)
 
-    def ensure(self, sv: SessionView | None, language: str = "nl") -> SessionView:
-        return sv if sv is not None else self.start(language)
+    def ensure(self, sv: SessionView | None, language: str = "nl", code: str = "") -> SessionView:
+        """The browser's conversation: its state, else the session its code names, else new."""
+        if sv is not None:
+            return sv
+        return self.restore(code) or self.start(language)
+
+    def restore(self, code: str | None) -> SessionView | None:
+        """The stored conversation with this session code, as a chat view (None when unknown)."""
+        code = (code or "").strip()
+        if not code:
+            return None
+        try:
+            records = self.coach.history(code)
+            last = self.coach.last_turn(code) if records else None
+        except SessionNotFound:
+            return None
+        if last is None:
+            return None
+        return SessionView(code, last.language, render.transcript_view(records, self.ui), last)
 
     def write_export(self, sv: SessionView) -> str | None:
         """The session's Markdown export as a file for the download button (rewritten each turn)."""
         try:
             text = self.coach.export_markdown(sv.session_id)
+            name = f"{self.t('file_summary', sv.language)}-{sv.session_id[:8]}.md"
+            sv.export_path = self.exports.write(sv.session_id, name, text, sv.export_path)
         except Exception:  # the chat must keep working even if an export cannot be built
             log.exception("export failed")
-            return sv.export_path
-        name = f"{self.t('file_summary', sv.language)}-{sv.session_id[:8]}.md"
-        folder = self.exports_dir / sv.session_id
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / name
-        path.write_text(text, encoding="utf-8")
-        sv.export_path = str(path)
         return sv.export_path
 
-    def remove_export(self, sv: SessionView) -> None:
-        folder = self.exports_dir / sv.session_id
-        for item in folder.glob("*"):
-            item.unlink(missing_ok=True)
-        if folder.exists():
-            folder.rmdir()
+    def forget(self, sv: Any) -> None:
+        """Gradio dropped a browser's state (idle): remove its download file, keep the session."""
+        if isinstance(sv, SessionView):
+            self.exports.discard(sv.export_path)
 
     def run_turn(self, sv: SessionView, text: str, lang: str) -> SessionView:
         """Send one message through the library; on failure add a friendly notice instead."""
-        sv.view.add_user(text)
+        sv.view.add_user(self.coach.shown_text(text))
         try:
             turn = self.coach.reply(sv.session_id, text)
         except Exception as exc:
@@ -150,15 +166,22 @@ class ChatHandlers:
             return self._fail_refresh(sv, exc, lang)
 
     def echo(self, text: str, sv: SessionView | None) -> tuple[Any, str, str]:
-        """Show the user's message at once and clear the box; the reply follows."""
-        messages = copy.deepcopy(sv.view.messages) if sv else []
-        if (text or "").strip():
-            messages.append(render.user_message(text))
-        return messages, "", text
+        """Show the user's message at once and clear the box; the reply follows.
 
-    def respond(self, text: str, sv: SessionView | None, lang: str) -> tuple[Any, ...]:
+        The message is cleaned here (not cut: `reply` cuts it and says so), so that
+        neither the chat nor the pending state ever holds what cannot be sent back.
+        """
+        cleaned = clean_user_text(text, self.coach.settings.max_request_chars)[0]
+        messages = copy.deepcopy(sv.view.messages) if sv else []
+        if cleaned:
+            messages.append(render.user_message(self.coach.shown_text(cleaned)))
+        return messages, "", cleaned
+
+    def respond(
+        self, text: str, sv: SessionView | None, lang: str, code: str = ""
+    ) -> tuple[Any, ...]:
         try:
-            sv = self.ensure(sv, lang)
+            sv = self.ensure(sv, lang, code)
             if (text or "").strip():
                 self.run_turn(sv, text, lang)
             return self.refresh(sv, lang)
@@ -171,12 +194,15 @@ class ChatHandlers:
         def send(sv: SessionView | None, lang: str) -> tuple[Any, str]:
             language = sv.language if sv else lang
             text = self.t(f"cmd_{key}_send", language)
-            return self.echo(text, sv)[0], text
+            messages, _, pending = self.echo(text, sv)
+            return messages, pending
 
         return send
 
     def suggestion(self, label: str, sv: SessionView | None) -> tuple[Any, str]:
-        return self.echo(label, sv)[0], label
+        """A clicked reply; its text comes from the browser, so it is cleaned like typed text."""
+        messages, _, pending = self.echo(label, sv)
+        return messages, pending
 
     def ratings(
         self, commitment: float, progress: float, result: float, sv: SessionView | None, lang: str
@@ -185,7 +211,8 @@ class ChatHandlers:
         text = render.ratings_message(
             int(commitment), int(progress), int(result), self.ui, language
         )
-        return self.echo(text, sv)[0], text
+        messages, _, pending = self.echo(text, sv)
+        return messages, pending
 
     def new_session(self, sv: SessionView | None, lang: str) -> tuple[Any, ...]:
         try:
@@ -214,11 +241,13 @@ class ChatHandlers:
         except Exception as exc:
             return self._fail_refresh(sv, exc, lang)
 
-    def delete(self, sv: SessionView | None, lang: str) -> tuple[Any, ...]:
+    def delete(self, sv: SessionView | None, lang: str, code: str = "") -> tuple[Any, ...]:
+        """Delete the session with every copy the app made of it (its download files)."""
         try:
+            sv = sv or self.restore(code)
             if sv is not None:
                 self.coach.delete_session(sv.session_id)
-                self.remove_export(sv)
+                self.exports.remove(sv.session_id)
             fresh = self.start(lang)
             fresh.view.messages.insert(0, render.notice_message(self.t("deleted_notice", lang)))
             fresh.view.turns.insert(0, None)
@@ -257,13 +286,14 @@ class ChatHandlers:
             return sv, render.friendly_error(exc, self.ui, lang), gr.update(), gr.update()
         return sv, self.t("feedback_saved", lang), "", gr.update(value=self.write_export(sv))
 
-    def switch_language(self, lang: str, sv: SessionView | None) -> tuple[Any, ...]:
+    def switch_language(self, lang: str, sv: SessionView | None, code: str = "") -> tuple[Any, ...]:
         """Relabel the app. A session that has not begun restarts in the new language; an ongoing
         one is kept (the coach follows the language the user writes in) with a notice saying so."""
         lang = "en" if lang == "en" else "nl"
         header = f"## {self.t('app_title', lang)}\n{self.t('app_subtitle', lang)}"
         relabel = [header, *(self.labels.relabel(item, lang) for item in self.labels.items)]
         try:
+            sv = sv or self.restore(code)
             if sv is None or (sv.language != lang and sv.last_turn.turn == 0):
                 sv = self.start(lang)
             elif sv.language != lang:

@@ -7,16 +7,16 @@ the library, so the CLI's `coach plan` and this tab produce the same document.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from coach.errors import CoachError
 from coach.plan import make_plan
+from coach.service import clean_user_text
 from coach.ui import render
+from coach.ui.exports import ExportFolder
 from coach.ui.render import UiText
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def plan_tab(
     coach: Coach,
     ui: UiText,
     language: gr.Radio,
-    exports_dir: Path,
+    exports: ExportFolder,
     label: Callable[..., Any],
 ) -> None:
     """Build the facilitator form in the current Tab; `label` registers what gets relabelled."""
@@ -82,6 +82,7 @@ def plan_tab(
                 ),
                 label="plan_download",
             )
+            exports.serve_from_here(download)
         with gr.Column(scale=3):
             output = gr.Markdown(t("plan_empty"), elem_id="bc-plan-output", padding=True)
 
@@ -90,17 +91,15 @@ def plan_tab(
     ) -> tuple[str, Any]:
         lang = "en" if lang == "en" else "nl"
         try:
-            plan = make_plan(coach, card_ids or [], int(size), int(length), text or "", lang)
+            context = clean_user_text(text, 2000)[0]  # what cannot be sent back never is
+            plan = make_plan(coach, card_ids or [], int(size), int(length), context, lang)
         except Exception as exc:  # the edge: a friendly notice, never a traceback
             if not isinstance(exc, CoachError):
                 log.exception("plan failed")
             return render.friendly_error(exc, ui, lang), gr.update(visible=False)
         markdown = plan.to_markdown()
-        folder = exports_dir / "plans" / secrets.token_hex(8)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{ui.get('file_plan', lang)}.md"
-        path.write_text(markdown, encoding="utf-8")
-        return markdown, gr.update(value=str(path), visible=True)
+        path = exports.write("plans", f"{ui.get('file_plan', lang)}.md", markdown)
+        return markdown, gr.update(value=path, visible=True)
 
     make.click(
         build,
