@@ -27,7 +27,7 @@ from coach.dialogue.content import DialogueContent, load_content
 from coach.dialogue.state import DialogueState
 from coach.dialogue.summary import summary_markdown
 from coach.embeddings import LoadedEmbeddings
-from coach.errors import ConfigError, InputError
+from coach.errors import ConfigError, InputError, ModelUnavailable
 from coach.grounding import check_citations
 from coach.models import Card, CoachTurn, Hit, Passage
 from coach.sessions import SessionInfo, SessionStore, TurnRecord
@@ -161,8 +161,11 @@ class Coach:
         lookup = getattr(self.searcher, "fixed_vectors", None)
         if not fixed or not callable(lookup):
             return {}
-        with self._retrieval_lock:
-            rows = lookup([q.text for q in fixed])
+        try:
+            with self._retrieval_lock:
+                rows = lookup([q.text for q in fixed])
+        except ModelUnavailable:  # keyword-only retrieval (the index's model cannot load)
+            return {}
         return {q.name: rows[i] for i, q in enumerate(fixed)}
 
     # -- sessions ----------------------------------------------------------

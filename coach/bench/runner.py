@@ -155,7 +155,7 @@ class Bench:
             times = self._turns(coach, kind)
             self._add(size, f"reply: {_TURN_LABELS[kind]} (uncached)", times, floor)
         coach.store.close()
-        retriever.index.db.close()
+        retriever.index.close()
         env = {
             **os.environ,
             "COACH_HOME": str(settings.home),

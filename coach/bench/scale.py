@@ -92,7 +92,7 @@ def real_windows(settings: Settings) -> tuple[dict[str, np.ndarray], list[str]]:
             vectors[passage.text[start:end]] = vector
         text = passage.text
         sentences += [text[s:e] for s, e in _segments(text) if "\n" not in text[s:e]]
-    index.db.close()
+    index.close()
     return vectors, [s for s in sentences if 20 <= len(s) <= 300]
 
 

@@ -120,7 +120,7 @@ def ensure_index(
 ) -> IngestReport | None:
     """Ingest only when no index exists yet (first start of the web app)."""
     try:
-        open_index(settings).db.close()
+        open_index(settings).close()
         return None
     except IndexMissing:
         return ingest(settings, embeddings)
