@@ -33,7 +33,8 @@ def format_table(rows: Sequence[Row], model: str, info: dict[str, Any]) -> str:
     """A Markdown table: one line per measure, ratios to the floor of the same size."""
     head = (
         f"coach bench — model {model}, {info['cpus']} CPU cores, Python {info['python']}, "
-        f"load average {info['load_1min']} at the end. Ratios: p50 / floor p50 and "
+        f"load average {info.get('load_at_start')} at the start and {info['load_1min']} at the "
+        "end (other processes share these cores). Ratios: p50 / floor p50 and "
         "p95 / floor p95 of the same size, measured in this run."
     )
     lines = [

@@ -59,8 +59,9 @@ def run_bench(args: argparse.Namespace) -> int:
         options.runs, options.turns, options.cold = 5, 2, 1
     settings = load_settings()
     bench = Bench(options, settings, log=lambda line: print(line, file=sys.stderr, flush=True))
+    at_start = machine()["load_1min"]
     rows = bench.run()
-    info = machine()
+    info = {**machine(), "load_at_start": at_start}
     if args.json:
         print(
             json.dumps(
