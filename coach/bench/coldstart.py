@@ -5,14 +5,15 @@ includes a real retrieval): `coach ask` until it exits, `coach chat --script`
 until its reply to the first line, `coach serve` until the reply to a `/chat`
 request over HTTP (polled from the moment the port opens; the client here is
 plain urllib, so no client start-up is counted). Peak RSS is the child's own
-high-water mark (`VmHWM` in /proc) read when the reply arrives; `wait4`'s
-figure would count the benchmark process itself, which the child was forked
-from.
+high-water mark (`VmHWM` in /proc) read when the reply arrives (`wait4`'s
+figure would count the benchmark process, which the child was forked from),
+and so is its CPU time.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -20,10 +21,20 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 QUESTION = "wat is schijnsamenwerking?"
 TIMEOUT = 600.0
+
+
+@dataclass(frozen=True)
+class Start:
+    """One cold start: seconds to the first reply, peak RSS (MB) and CPU seconds until then."""
+
+    seconds: float
+    rss_mb: float
+    cpu_s: float
 
 
 def _spawn(args: list[str], env: Mapping[str, str]) -> subprocess.Popen[str]:
@@ -36,62 +47,68 @@ def _spawn(args: list[str], env: Mapping[str, str]) -> subprocess.Popen[str]:
     )
 
 
-def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident memory so far (0.0 where /proc is not available)."""
+def usage(pid: int) -> tuple[float, float]:
+    """The process's peak resident memory (MB) and CPU time (s) so far; zeros without /proc.
+
+    CPU time shows the work a start does, which other processes on the same
+    cores do not inflate the way they inflate the wall-clock time.
+    """
     try:
         status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
     except OSError:
-        return 0.0
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+        return 0.0, 0.0
+    rss = next(
+        (int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")),
+        0.0,
+    )
+    fields = stat.rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return rss, cpu
 
 
-def cold_ask(env: Mapping[str, str]) -> tuple[float, float]:
-    """Seconds until `coach ask QUESTION --json` has printed its answer; RSS MB."""
+def cold_ask(env: Mapping[str, str]) -> Start:
+    """`coach ask QUESTION --json`, until it has printed its answer."""
     started = time.perf_counter()
     proc = _spawn(["ask", QUESTION, "--json"], env)
     assert proc.stdout is not None
-    out, elapsed, rss = "", None, 0.0
+    out, result = "", None
     for line in proc.stdout:
         out += line
         if line.startswith("}"):  # the end of the indented JSON answer
-            elapsed = time.perf_counter() - started
-            rss = peak_rss_mb(proc.pid)
+            result = Start(time.perf_counter() - started, *usage(proc.pid))
             break
     proc.stdout.read()
     proc.wait()
-    if elapsed is None or proc.returncode != 0 or '"hits"' not in out:
+    if result is None or proc.returncode != 0 or '"hits"' not in out:
         raise RuntimeError(f"coach ask failed (exit {proc.returncode})")
-    return elapsed, rss
+    return result
 
 
-def cold_chat(env: Mapping[str, str]) -> tuple[float, float]:
-    """Seconds until `coach chat --script` prints its reply to the first line; RSS MB."""
+def cold_chat(env: Mapping[str, str]) -> Start:
+    """`coach chat --script`, until it prints its reply to the first line."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as script:
         script.write(QUESTION + "\n")
     try:
         started = time.perf_counter()
         proc = _spawn(["chat", "--json", "--script", script.name], env)
         assert proc.stdout is not None
-        elapsed, rss = None, 0.0
+        result = None
         for line in proc.stdout:
             if line.startswith("{") and json.loads(line).get("turn") == 1:
-                elapsed = time.perf_counter() - started
-                rss = peak_rss_mb(proc.pid)
+                result = Start(time.perf_counter() - started, *usage(proc.pid))
                 break
         proc.stdout.read()
         proc.wait()
     finally:
         Path(script.name).unlink()
-    if elapsed is None:
+    if result is None:
         raise RuntimeError(f"coach chat gave no reply (exit {proc.returncode})")
-    return elapsed, rss
+    return result
 
 
-def cold_serve(env: Mapping[str, str]) -> tuple[float, float]:
-    """Seconds until `coach serve` answers a /chat request; RSS MB."""
+def cold_serve(env: Mapping[str, str]) -> Start:
+    """`coach serve`, until it answers a /chat request."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
@@ -106,8 +123,7 @@ def cold_serve(env: Mapping[str, str]) -> tuple[float, float]:
                 raise RuntimeError("coach serve did not answer in time")
             try:
                 if _chat_once(url):
-                    elapsed = time.perf_counter() - started
-                    rss = peak_rss_mb(proc.pid)
+                    result = Start(time.perf_counter() - started, *usage(proc.pid))
                     break
             except OSError:
                 time.sleep(0.02)
@@ -116,7 +132,7 @@ def cold_serve(env: Mapping[str, str]) -> tuple[float, float]:
         if proc.stdout is not None:
             proc.stdout.read()
         proc.wait()
-    return elapsed, rss
+    return result
 
 
 def _chat_once(url: str) -> bool:

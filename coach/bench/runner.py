@@ -167,8 +167,9 @@ class Bench:
         for name, start in COLD_STARTS.items():
             self.log(f"bench[{size}]: cold start of coach {name}")
             results = [start(env) for _ in range(self.options.cold)]
-            seconds = [r[0] for r in results]
-            rss = max(r[1] for r in results)
+            seconds = [r.seconds for r in results]
+            rss = max(r.rss_mb for r in results)
+            cpu = statistics.median(r.cpu_s for r in results)
             median = statistics.median(seconds) * 1000
             self.rows.append(
                 Row(
@@ -179,7 +180,7 @@ class Bench:
                     p95_ms=max(seconds) * 1000,
                     vs_floor=median / floor[0],
                     rss_mb=rss,
-                    note=f"peak RSS {rss:.0f} MB",
+                    note=f"peak RSS {rss:.0f} MB; CPU {cpu:.1f} s",
                 )
             )
 
