@@ -182,7 +182,6 @@ def _link_problem(path: Path, folder: Path) -> CorpusError | None:
     return None
 
 
-
 def load_card(path: Path, origin: str = "user", max_bytes: int | None = None) -> Card:
     """Parse one file into a Card, or raise CorpusError naming the file (and line)."""
     suffix = path.suffix.lower()

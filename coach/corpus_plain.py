@@ -110,7 +110,6 @@ def docx_groups(path: Path) -> list[Group]:
     return groups
 
 
-
 def _looks_like_heading(line: str) -> bool:
     """The seed's heading rule: a short line without final punctuation."""
     text = clean_inline(line)

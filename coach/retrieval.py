@@ -138,13 +138,16 @@ class HybridRetriever(BaseRetriever):
         *,
         vector: np.ndarray | Sequence[float] | None = None,
         windows: bool = False,
+        window_vector: np.ndarray | Sequence[float] | None = None,
     ) -> list[Hit]:
         """The `k` best passages for `query`, best first.
 
         `vector`: the query's vector, when the caller already has it (e.g. from
         `fixed_vectors`); dense search then embeds nothing, and BM25 still uses
         the text of `query`. `windows=True` fills each hit's `windows` with its
-        quote windows scored against the query vector, best first.
+        quote windows scored against the query vector, best first (or against
+        `window_vector`, when the quote should follow another emphasis than the
+        ranking).
         """
         if not query or not query.strip():
             raise InputError(EMPTY_QUERY)
@@ -158,6 +161,7 @@ class HybridRetriever(BaseRetriever):
         qvec = None if vector is None else normalised(vector)[0]
         if qvec is None and self.embeddings is not None and (mode != "lexical" or windows):
             qvec = self.embed_query(query)
+        wvec = qvec if window_vector is None else normalised(window_vector)[0]
         dense = self._dense(qvec, pool) if mode != "lexical" and qvec is not None else []
         lexical = self._lexical.search(query, pool) if mode != "dense" else []
         dense_rank = {pid: i for i, (pid, _) in enumerate(dense, start=1)}
@@ -190,7 +194,7 @@ class HybridRetriever(BaseRetriever):
                     len(hits) + 1,
                     dense_rank.get(pid),
                     lexical_rank.get(pid),
-                    self._windows(pid, qvec) if windows else (),
+                    self._windows(pid, wvec) if windows else (),
                 )
             )
         return hits

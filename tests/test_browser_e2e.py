@@ -113,7 +113,8 @@ def test_a_conversation_with_sources_suggestions_balance_feedback_and_download(
     assert "Bronnen" in sources.inner_text()
     sources.locator(".title").first.click()
     shown = page.locator("#bc-chat").inner_text()
-    assert "Blijf balanceren" in shown and "Kaats" in shown and "schijnsamenwerking" in shown
+    assert "Blijf balanceren" in shown and "Kaats" in shown
+    assert "schijnsamenwerking" in shown or "weinig voortgang" in shown
     assert page.locator("#bc-chat a[href^='https://www.managementboek.nl']").count() >= 1
 
     # A suggested reply is a button; clicking it sends its text.

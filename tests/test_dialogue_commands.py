@@ -6,6 +6,7 @@ import pytest
 from dialogue_fixtures import CENTRAL, FOLLOWUPS, content, corpus_texts, seed_card, talk
 
 from coach.dialogue import machine
+from coach.models import Understanding
 
 INTAKE = "Ik ben partner namens de gemeente Amersfoort in een netwerk met zorgaanbieders."
 FIRST = "We vergaderen veel maar er gebeurt weinig"
@@ -48,6 +49,19 @@ def test_back_from_a_follow_up_re_asks_its_question_and_the_new_answer_replaces_
     assert len([a for a in c.state.answers if a.followup is None]) == 1
 
 
+def test_back_to_add_something_keeps_the_earlier_answer() -> None:
+    c = talk(INTAKE, FIRST, "overslaan")
+    c.say(
+        "Kunnen we terug naar vraag 1? Ik wil nog iets toevoegen.",
+        understanding=Understanding(intent="command"),
+    )
+    assert c.state.question_index == 0 and "voeg ik toe" in c.reply.text
+    c.say("En de gemeente zet er te weinig mensen op.")
+    answer = c.state.answer_to(0)
+    assert answer is not None
+    assert answer.text == f"{FIRST}\nEn de gemeente zet er te weinig mensen op."
+
+
 def test_back_on_the_first_question_says_so() -> None:
     c = talk(INTAKE)
     reply = c.say("terug")
@@ -67,7 +81,7 @@ def test_summary_shows_the_summary_so_far_then_continues(word: str) -> None:
     c = talk(INTAKE, FIRST)
     reply = c.say(word)
     assert reply.phase == "summary" and not reply.ended
-    assert FIRST in reply.text and FOLLOWUPS[1] in reply.text
+    assert FIRST in reply.text and FOLLOWUPS[0] in reply.text
     assert c.state.phase == "followup"
     assert reply.progress["phase"] == "followup"
     c.say("verder")
@@ -124,7 +138,7 @@ def test_question_while_following_up_resumes_the_follow_up() -> None:
     c = talk(INTAKE, FIRST)
     reply = c.say("Wat betekent schijnsamenwerking?")
     assert reply.phase == "qa" and c.state.phase == "followup"
-    assert reply.followups == [FOLLOWUPS[1]]
+    assert reply.followups == [FOLLOWUPS[0]]
 
 
 def test_a_long_answer_with_a_question_mark_is_an_answer() -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from dialogue_fixtures import content, corpus_texts, hit, norms_card, passage, seed_card, talk
 
 from coach.dialogue import machine
+from coach.dialogue.coaching import grounded_citation
 from coach.grounding import check_citations, cite, quote_from
 
 
@@ -122,3 +124,27 @@ def test_a_quote_never_crosses_a_paragraph_break() -> None:
         text="Eerste alinea over tijd.\n\nTweede alinea over tijd.",
     )
     assert "\n" not in quote_from(hit(p), "tijd")
+
+
+def test_a_section_that_speaks_to_the_situation_is_preferred_among_close_hits() -> None:
+    card = seed_card()
+    hits = [hit(passage(card, "Commitment"), 1), hit(passage(card, "Lenigheid"), 2)]
+    ids = {h.passage.id for h in hits}
+    plain = grounded_citation(hits, "samenwerken", content(), ids, corpus_texts(card))
+    preferred = grounded_citation(
+        hits, "samenwerken", content(), ids, corpus_texts(card), prefer_sections=["Lenigheid"]
+    )
+    assert plain is not None and plain.section == "Commitment"
+    assert preferred is not None and preferred.section == "Lenigheid"
+
+
+def test_every_signal_prefers_only_sections_that_exist_in_the_corpus() -> None:
+    headings = {
+        line[3:].strip()
+        for f in (Path(__file__).parents[1] / "corpus").glob("*.md")
+        for line in f.read_text(encoding="utf-8").splitlines()
+        if line.startswith("## ")
+    }
+    for signal, texts in content().reflections.signals.items():
+        missing = set(texts.sections) - headings
+        assert not missing, f"{signal}: {missing}"

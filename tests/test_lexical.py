@@ -11,9 +11,10 @@ from fixtures_corpus import SEED_TXT
 
 from coach.lexical import LexicalIndex
 
-TEXTS = [
-    block.strip() for block in SEED_TXT.split("\n\n") if len(block.strip()) > 20
-] + ["Vertrouwen groeit in kleine stappen.", "Een normenkader helpt bij toetsing."]
+TEXTS = [block.strip() for block in SEED_TXT.split("\n\n") if len(block.strip()) > 20] + [
+    "Vertrouwen groeit in kleine stappen.",
+    "Een normenkader helpt bij toetsing.",
+]
 
 
 def test_a_saved_index_scores_exactly_like_bm25s(tmp_path: Path) -> None:

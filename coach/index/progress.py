@@ -59,9 +59,7 @@ class Progress:
         if self.style == "bar":
             from tqdm import tqdm
 
-            with tqdm(
-                total=total, desc=name.capitalize(), unit="item", file=self.stream
-            ) as bar:
+            with tqdm(total=total, desc=name.capitalize(), unit="item", file=self.stream) as bar:
                 yield bar.update
             return
         started = last = self.clock()
