@@ -32,6 +32,7 @@ from coach.dialogue.content import DialogueContent, load_content
 from coach.dialogue.parsing import on_topic
 from coach.dialogue.state import DialogueState
 from coach.dialogue.summary import summary_markdown
+from coach.embeddings import LoadedEmbeddings
 from coach.errors import ConfigError, InputError, ModelUnavailable
 from coach.grounding import check_citations
 from coach.models import Card, CoachTurn, Hit, Passage, Understanding
@@ -425,7 +426,7 @@ def turn_from_dict(data: dict[str, Any]) -> CoachTurn:
 def build_coach(
     settings: Settings | None = None,
     *,
-    embeddings: Embeddings | None = None,
+    embeddings: LoadedEmbeddings | Embeddings | None = None,
     ingest_if_missing: bool = False,
 ) -> Coach:
     """Build the coach from settings: the one place that picks concrete parts.

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "coach.cli.plan",  # plan
     "coach.cli.evaluate",  # eval run
     "coach.cli.understanding",  # eval understanding
+    "coach.cli.bench",  # bench
 )
 
 
