@@ -48,8 +48,9 @@ def _turn(**changes: object) -> CoachTurn:
 def test_coach_reply_has_collapsed_sources_with_title_section_quote_and_link() -> None:
     reply, sources = render.coach_messages(_turn(), UI)
     assert reply == {"role": "assistant", "content": "Hoe staat het met het commitment?"}
-    assert sources["metadata"] == {"title": "Bronnen (1)", "status": "done"}
     body = sources["content"]
+    assert body.startswith('<details class="bc-sources"><summary>Bronnen (1)</summary>')
+    assert body.endswith("</details>")
     assert "**Blijf balanceren** — *Commitment*" in body
     assert f"> {CITE.quote}" in body
     assert "Kaats" in body and "([link](https://www.managementboek.nl/boek/9789013094879))" in body
@@ -63,12 +64,12 @@ def test_action_citations_are_listed_once_and_actions_not_in_the_text_are_shown(
     action = Action("normenkader", "Toets aan een normenkader", "Past bij jullie twijfel.", (CITE,))
     reply, sources = render.coach_messages(_turn(phase="actions", actions=[action]), UI)
     assert "**Toets aan een normenkader** — Past bij jullie twijfel." in reply["content"]
-    assert sources["metadata"]["title"].endswith("(1)")
+    assert "<summary>Bronnen (1)</summary>" in sources["content"]
 
 
 def test_english_turn_uses_english_labels() -> None:
     _, sources = render.coach_messages(_turn(language="en"), UI)
-    assert sources["metadata"]["title"] == "Sources (1)"
+    assert "<summary>Sources (1)</summary>" in sources["content"]
     assert "Source:" in sources["content"]
 
 

@@ -103,35 +103,44 @@ def evaluator_tab(
     label(gr.Markdown(t("eval_intro")), value="eval_intro")
     chosen = label(
         gr.CheckboxGroup(
-            choices=names,
-            value=names,
-            label=t("eval_shipped"),
-            show_select_all=True,
-            elem_id="bc-eval-scripts",
+            choices=names, value=names, label=t("eval_shipped"), elem_id="bc-eval-scripts"
         ),
         label="eval_shipped",
     )
-    with gr.Row():
+    with gr.Row(elem_id="bc-eval-pick"):
+        pick_all = label(
+            gr.Button(t("eval_all"), size="sm", elem_id="bc-eval-all"), value="eval_all"
+        )
+        pick_none = label(
+            gr.Button(t("eval_none"), size="sm", elem_id="bc-eval-none"), value="eval_none"
+        )
+    # Upload buttons, not drop zones: a button's name is its text (a drop zone's is not),
+    # and a phone has nothing to drop.
+    with gr.Row(elem_id="bc-eval-files"):
         uploads = label(
-            gr.File(
+            gr.UploadButton(
+                t("eval_uploads"),
                 file_count="multiple",
                 file_types=[".yaml", ".yml"],
-                label=t("eval_uploads"),
+                size="sm",
                 elem_id="bc-eval-uploads",
-                min_width=240,
             ),
             label="eval_uploads",
         )
         baseline = label(
-            gr.File(
+            gr.UploadButton(
+                t("eval_baseline"),
                 file_count="single",
                 file_types=[".json"],
-                label=t("eval_baseline"),
+                size="sm",
                 elem_id="bc-eval-baseline",
-                min_width=240,
             ),
             label="eval_baseline",
         )
+        clear = label(
+            gr.Button(t("eval_clear"), size="sm", elem_id="bc-eval-clear"), value="eval_clear"
+        )
+    uploaded = gr.Markdown(elem_id="bc-eval-uploaded")
     run_button = label(
         gr.Button(t("eval_run"), variant="primary", elem_id="bc-eval-run"), value="eval_run"
     )
@@ -218,6 +227,24 @@ def evaluator_tab(
             render_eval.metrics_html(run.report, ui, lang),
             gr.update(value=run.html_path, visible=True),
         )
+
+    def listing(files: list[Any] | None, earlier: Any, lang: str) -> str:
+        """What is uploaded, by file name."""
+        lang = "en" if lang == "en" else "nl"
+        lines = []
+        if files:
+            shown = ", ".join(upload_path(f).name for f in files)
+            lines.append(f"{t('eval_uploads', lang)}: {shown}")
+        if earlier:
+            lines.append(f"{t('eval_baseline', lang)}: {upload_path(earlier).name}")
+        return "  \n".join(lines)
+
+    private: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
+    pick_all.click(lambda: names, None, chosen, queue=False, **private)
+    pick_none.click(lambda: [], None, chosen, queue=False, **private)
+    for button in (uploads, baseline):
+        button.upload(listing, [uploads, baseline, language], uploaded, **private)
+    clear.click(lambda: (None, None, ""), None, [uploads, baseline, uploaded], **private)
 
     # One run at a time: a run takes minutes and shares the coach's retrieval lock.
     run_button.click(

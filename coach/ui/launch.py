@@ -1,4 +1,4 @@
-"""Start the built app: theme and CSS, analytics off, optional login, local URL."""
+"""Start the built app: theme, CSS and a small script, analytics off, optional login, local URL."""
 
 from __future__ import annotations
 
@@ -43,6 +43,10 @@ APP_CSS = """
 /* The chat's own "clear" icon would empty the screen but not the session: new sessions
    go through the session panel, with a confirmation. */
 #bc-chat .icon-button-wrapper.top-panel { display: none; }
+.bc-code { margin: 0; overflow-wrap: anywhere; }
+.bc-code-value { font-size: 1.05em; user-select: all; }
+/* The sources under a coach message: a native disclosure. */
+.bc-sources summary { cursor: pointer; font-weight: 600; padding: 4px 0; }
 /* Ratings: five choices in one row, big enough to tap. */
 .bc-rating .wrap { flex-wrap: nowrap; gap: 6px; }
 .bc-rating label { flex: 1 1 0; justify-content: center; min-width: 44px; min-height: 44px; }
@@ -74,6 +78,35 @@ button:focus-visible, input:focus-visible, textarea:focus-visible, [tabindex]:fo
 """
 
 
+# Gradio gives every radio button a name of its own, so a group is no group: the arrow
+# keys do not move between the choices and a screen reader hears "1 of 1". This joins
+# each Radio's buttons under one name and names the group after its label, whenever
+# radios appear (the ratings are only rendered in the balance phase).
+APP_JS = """
+() => {
+  const join = () => {
+    const blocks = document.querySelectorAll('.block:has(> div > label > input[type=radio])');
+    blocks.forEach((block) => {
+      const wrap = block.querySelector('div:has(> label > input[type=radio])');
+      const label = block.querySelector('[data-testid=block-info]');
+      const name = block.id || ('bc-radio-' + Math.random().toString(36).slice(2));
+      if (!block.id) block.id = name;
+      wrap.setAttribute('role', 'radiogroup');
+      if (label) wrap.setAttribute('aria-label', label.textContent.trim());
+      wrap.querySelectorAll('input[type=radio]').forEach((r) => {
+        if (r.name !== name) r.name = name;
+      });
+    });
+  };
+  join();
+  new MutationObserver(join).observe(document.body, {
+    childList: true, subtree: true, characterData: true,
+    attributes: true, attributeFilter: ['name'],
+  });
+}
+"""
+
+
 def launch_options() -> dict[str, Any]:
     """Theme and CSS (passed at launch() in Gradio 6)."""
     # System fonts only: the app must not fetch anything from the internet. Symbols are
@@ -90,7 +123,7 @@ def launch_options() -> dict[str, Any]:
         block_title_text_color="*primary_600",
         button_primary_background_fill_hover="*primary_600",
     )
-    return {"theme": theme, "css": APP_CSS, "footer_links": ["api", "settings"]}
+    return {"theme": theme, "css": APP_CSS, "js": APP_JS, "footer_links": ["api", "settings"]}
 
 
 def parse_auth(auth: str | None) -> tuple[str, str] | None:

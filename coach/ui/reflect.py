@@ -206,16 +206,13 @@ class ReflectTab:
     def _session_panel(self, c: dict[str, Any], label: Callable[..., Any], t: Any) -> None:
         """Session code, download, new (confirmed), resume, delete (confirmed)."""
         with gr.Accordion(t("session_title"), open=True, elem_id="bc-session") as self.session_box:
-            c["code"] = label(
-                gr.Textbox(
-                    label=t("session_id_label"),
-                    placeholder=t("session_code_placeholder"),
-                    interactive=False,
-                    buttons=["copy"],
-                    elem_id="bc-session-code",
-                ),
-                label="session_id_label",
-                placeholder="session_code_placeholder",
+            # The code is shown as text (selectable, with a copy button); the hidden box
+            # holds it as an input for the events that restore a forgotten state.
+            c["code"] = gr.Textbox(visible=False, elem_id="bc-session-code")
+            c["code_view"] = gr.HTML(elem_id="bc-session-code-view")
+            c["copy"] = label(
+                gr.Button(t("copy_code"), size="sm", visible=False, elem_id="bc-copy-code"),
+                value="copy_code",
             )
             c["download"] = label(
                 gr.DownloadButton(
@@ -361,6 +358,13 @@ class ReflectTab:
             **quiet,
         )
         self.feedback_close.click(lambda: hide, None, self.feedback_box, queue=False, **quiet)
+        c["copy"].click(
+            None,
+            [c["code"]],
+            None,
+            js="(code) => { if (navigator.clipboard) navigator.clipboard.writeText(code); }",
+            **quiet,
+        )
         relabelled = [item.component for item in h.labels.items]
         language.change(
             h.switch_language,

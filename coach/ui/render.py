@@ -152,18 +152,22 @@ def coach_text(turn: CoachTurn, ui: UiText) -> str:
 
 
 def coach_messages(turn: CoachTurn, ui: UiText) -> list[Message]:
-    """The coach's reply, plus a collapsed 'Sources (n)' message when it cites passages."""
+    """The coach's reply, plus a collapsed 'Sources (n)' block when it cites passages.
+
+    The block is a native <details>/<summary>: a keyboard and a screen reader know it
+    as a disclosure. (Gradio's own collapsible "thought" message nests a nameless
+    button inside its toggle, which axe-core reports as a serious violation.)
+    """
     messages: list[Message] = [{"role": "assistant", "content": coach_text(turn, ui)}]
     citations = _unique_citations(turn)
     if citations:
+        title = html.escape(ui.get("sources_title", turn.language, n=len(citations)))
+        body = sources_markdown(citations, ui, turn.language)
         messages.append(
             {
                 "role": "assistant",
-                "content": sources_markdown(citations, ui, turn.language),
-                "metadata": {
-                    "title": ui.get("sources_title", turn.language, n=len(citations)),
-                    "status": "done",
-                },
+                "content": f'<details class="bc-sources"><summary>{title}</summary>\n\n'
+                f"{body}\n\n</details>",
             }
         )
     return messages
@@ -433,6 +437,17 @@ def notice_html(kind: str | None, text: str | None, ui: UiText, lang: str) -> st
         f'role="{"alert" if error else "status"}"><strong>{html.escape(label)}:</strong> '
         f"{html.escape(text)}</div>"
     )
+
+
+def session_code_html(code: str, ui: UiText, lang: str) -> str:
+    """The session code as selectable text under its label (or what to expect, before)."""
+    label = html.escape(ui.get("session_id_label", lang))
+    if not code:
+        empty = html.escape(ui.get("session_code_placeholder", lang))
+        shown = f'<em class="bc-code-empty">{empty}</em>'
+    else:
+        shown = f'<code class="bc-code-value">{html.escape(code)}</code>'
+    return f'<p class="bc-code"><strong>{label}</strong><br>{shown}</p>'
 
 
 def excerpt(content: Any, limit: int = 90) -> str:
