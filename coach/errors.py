@@ -41,3 +41,9 @@ class SessionNotFound(CoachError):
 
 class InputError(CoachError):
     """User input cannot be used as given (empty query, malformed script...)."""
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one short line for a message: its type and the first line of its text."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__

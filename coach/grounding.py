@@ -56,14 +56,55 @@ def _trim(text: str, max_chars: int) -> str:
     return text[: cut if cut > 0 else max_chars].rstrip()
 
 
-def quote_from(hit: Hit, query: str, max_chars: int = 400) -> str:
+SHORT_WINDOW = 60  # a window this short needs a clearly better score to be quoted alone
+SHORT_MARGIN = 0.02
+PAIR_BONUS = 0.005  # two sentences give a quote its context: preferred when nearly as close
+SEEN_MARGIN = 0.02  # a sentence quoted earlier in the session makes way for a close other one
+
+
+def overlaps(quote: str, others: Iterable[str]) -> bool:
+    """Is `quote` one of `others`, or part of one, or does it contain one?"""
+    return any(quote in other or other in quote for other in others if other)
+
+
+def window_quote(
+    hit: Hit, avoid: Iterable[str] = (), seen: Iterable[str] = (), max_chars: int = 400
+) -> tuple[str, float]:
+    """The passage's best-scoring sentence window (by embedding similarity to the query) and
+    its score; ("", 0.0) when the hit carries no scored windows.
+
+    Windows in `avoid` (already quoted in this reply) are passed over; those in `seen`
+    (quoted earlier in the session) lose a little; a very short window ("Werk in vier
+    stappen.") must beat a fuller one clearly, and a two-sentence window is preferred
+    over a single sentence that is barely closer.
+    """
+    text = hit.passage.text
+    skip, old = set(avoid), set(seen)
+    best: tuple[float, str, float] | None = None
+    for start, end, score in hit.windows:
+        piece = text[start:end].strip()
+        if not piece or piece in skip or len(piece) > max_chars:
+            continue
+        adjusted = score - (SHORT_MARGIN if len(piece) < SHORT_WINDOW else 0.0)
+        adjusted += PAIR_BONUS if len(_segments(piece)) > 1 else 0.0
+        adjusted -= SEEN_MARGIN if overlaps(piece, old) else 0.0
+        if best is None or adjusted > best[0]:
+            best = (adjusted, piece, score)
+    return (best[1], best[2]) if best else ("", 0.0)
+
+
+def quote_from(hit: Hit, query: str, max_chars: int = 400, avoid: Iterable[str] = ()) -> str:
     """1-3 consecutive sentences of the passage that best match `query`, verbatim.
+
+    With scored windows (the retriever's embedding similarity over sentence
+    windows) the best window is quoted; this lexical choice is the fallback.
 
     A quote never crosses a paragraph break, so it reads as one passage in the
     chat. The best sentence (most query stems, earliest on a tie) is widened by one
     neighbour so the quote has context (the previous sentence on a tie, as it
     usually introduces the point), and by a third sentence only when that one
-    matches the query too.
+    matches the query too. A quote in `avoid` (already shown in this reply) makes
+    way for the one around the next best sentence.
     """
     text = hit.passage.text
     spans = _segments(text)
@@ -71,8 +112,7 @@ def quote_from(hit: Hit, query: str, max_chars: int = 400) -> str:
         return ""
     wanted = stems(query)
     scores = [_score(text[s:e], wanted) for s, e in spans]
-    best = max(range(len(spans)), key=lambda i: (scores[i], -i))
-    lo = hi = best
+    skip = set(avoid)
 
     def fits(a: int, b: int) -> bool:
         """Sentences a..b fit the limit and stay within one paragraph or list item."""
@@ -80,18 +120,24 @@ def quote_from(hit: Hit, query: str, max_chars: int = 400) -> str:
             spans[b][1] - spans[a][0] <= max_chars and "\n" not in text[spans[a][1] : spans[b][0]]
         )
 
-    prev_ok = lo > 0 and fits(lo - 1, hi)
-    next_ok = hi + 1 < len(spans) and fits(lo, hi + 1)
-    if prev_ok and (not next_ok or scores[lo - 1] >= scores[hi + 1]):
-        lo -= 1
-    elif next_ok:
-        hi += 1
-    if hi - lo + 1 < MAX_SENTENCES:
-        if hi + 1 < len(spans) and scores[hi + 1] > 0 and fits(lo, hi + 1):
-            hi += 1
-        elif lo > 0 and scores[lo - 1] > 0 and fits(lo - 1, hi):
+    def around(best: int) -> str:
+        lo = hi = best
+        prev_ok = lo > 0 and fits(lo - 1, hi)
+        next_ok = hi + 1 < len(spans) and fits(lo, hi + 1)
+        if prev_ok and (not next_ok or scores[lo - 1] >= scores[hi + 1]):
             lo -= 1
-    return _trim(text[spans[lo][0] : spans[hi][1]], max_chars)
+        elif next_ok:
+            hi += 1
+        if hi - lo + 1 < MAX_SENTENCES:
+            if hi + 1 < len(spans) and scores[hi + 1] > 0 and fits(lo, hi + 1):
+                hi += 1
+            elif lo > 0 and scores[lo - 1] > 0 and fits(lo - 1, hi):
+                lo -= 1
+        return _trim(text[spans[lo][0] : spans[hi][1]], max_chars)
+
+    order = sorted(range(len(spans)), key=lambda i: (-scores[i], i))
+    first = around(order[0])
+    return next((q for q in map(around, order) if q not in skip), first)
 
 
 def quote_score(quote: str, query: str) -> int:
@@ -99,15 +145,17 @@ def quote_score(quote: str, query: str) -> int:
     return _score(quote, stems(query))
 
 
-def cite(hit: Hit, query: str) -> Citation:
-    """A citation of the hit: its best quote for `query` and the card's full references."""
+def cite(hit: Hit, query: str, avoid: Iterable[str] = (), seen: Iterable[str] = ()) -> Citation:
+    """A citation of the hit: its best quote for `query` and the passage's references."""
     passage = hit.passage
+    avoid = tuple(avoid)
+    quote = window_quote(hit, avoid, seen)[0] or quote_from(hit, query, avoid=avoid)
     return Citation(
         passage_id=passage.id,
         card=passage.card_id,
         title=passage.card_title,
         section=passage.section,
-        quote=quote_from(hit, query),
+        quote=quote,
         source="; ".join(s.reference() for s in passage.sources),
         url=next((s.url for s in passage.sources if s.url), None),
     )

@@ -7,18 +7,25 @@ hints: keywords and also the hint questions, because reciprocal rank fusion
 buries a passage that only one retriever finds, and the questions carry the
 everyday words users type ("we vergaderen veel"). Text is tokenised with a
 small Dutch/English stopword list and the Snowball Dutch stemmer (PyStemmer),
-and indexed with bm25s. The index is built in memory when the retriever
-loads: for a few hundred passages that takes milliseconds, so nothing extra
-is stored on disk.
+and indexed with bm25s.
+
+The index is built with bm25s at ingest and saved in bm25s's format (plus the
+passage ids in index order). Readers memory-map the saved score matrix and
+sum its columns for the query's terms, exactly as bm25s's `get_scores` does
+for its default "lucene" scoring, without importing bm25s and scipy at start
+(half a second) and without tokenising every passage again (11-14 s at 100k
+passages).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
-import bm25s
 import numpy as np
 import Stemmer
 
@@ -39,6 +46,13 @@ STOPWORDS = frozenset(
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
+IDS_FILE = "ids.json"
+# bm25s's file names; scoring methods whose scores are the sum of the matrix columns.
+_DATA, _INDICES, _INDPTR = "data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy"
+_VOCAB, _PARAMS = "vocab.index.json", "params.index.json"
+_COLUMN_SUM_METHODS = ("lucene", "robertson", "atire")
+
+
 class Tokenizer:
     """Lower-case words without accents and stopwords, Dutch-stemmed."""
 
@@ -48,7 +62,11 @@ class Tokenizer:
     def __call__(self, text: str) -> list[str]:
         """Tokens of one text."""
         folded = unicodedata.normalize("NFKD", text.lower())
-        plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+        plain = (
+            folded  # the common case, and much faster than looking at every character
+            if folded.isascii()
+            else "".join(ch for ch in folded if not unicodedata.combining(ch))
+        )
         words = [w for w in _TOKEN.findall(plain) if w not in STOPWORDS and not w.isdigit()]
         return list(self._stemmer.stemWords(words))
 
@@ -63,27 +81,96 @@ def enriched_text(passage: Passage, card: Card | None) -> str:
     return "\n".join(parts)
 
 
-class LexicalIndex:
-    """An in-memory BM25 index over passages."""
+class _ScoreMatrix:
+    """A saved bm25s index, memory-mapped: per-term columns of precomputed BM25 scores."""
 
-    def __init__(self, passages: Iterable[Passage], cards: dict[str, Card]) -> None:
+    def __init__(self, folder: Path) -> None:
+        params = json.loads((folder / _PARAMS).read_text(encoding="utf-8"))
+        if params.get("method") not in _COLUMN_SUM_METHODS:
+            raise ValueError(f"unsupported BM25 method {params.get('method')!r}")
+        self.num_docs = int(params["num_docs"])
+        self.dtype = np.dtype(params.get("dtype", "float32"))
+        self.data = np.load(folder / _DATA, mmap_mode="r")
+        self.indices = np.load(folder / _INDICES, mmap_mode="r")
+        self.indptr = np.load(folder / _INDPTR, mmap_mode="r")
+        self.vocab_dict: dict[str, int] = json.loads((folder / _VOCAB).read_text(encoding="utf-8"))
+
+    def get_scores(self, tokens: list[str]) -> np.ndarray:
+        """bm25s's `get_scores`: each term's column added in query order (repeats count)."""
+        scores = np.zeros(self.num_docs, dtype=self.dtype)
+        for token in tokens:
+            term = self.vocab_dict[token]
+            start, end = int(self.indptr[term]), int(self.indptr[term + 1])
+            scores[self.indices[start:end]] += self.data[start:end]
+        return scores
+
+
+class LexicalIndex:
+    """A BM25 index over passages: built at ingest, saved, and memory-mapped by readers."""
+
+    def __init__(self, ids: Sequence[str], bm25: Any) -> None:
         self._tokenize = Tokenizer()
+        self.ids = list(ids)
+        self._bm25 = bm25  # bm25s.BM25 right after building, a _ScoreMatrix once loaded
+
+    @classmethod
+    def build(cls, ids: Sequence[str], texts: Iterable[str]) -> LexicalIndex:
+        """Tokenise and index `texts` (one per id, same order)."""
+        import bm25s
+
+        tokenize = Tokenizer()
+        corpus = [tokenize(t) or ["_"] for t in texts]
+        if not corpus:
+            return cls(ids, None)
+        bm25 = bm25s.BM25()
+        bm25.index(corpus, show_progress=False)
+        return cls(ids, bm25)
+
+    @classmethod
+    def from_passages(cls, passages: Iterable[Passage], cards: Mapping[str, Card]) -> LexicalIndex:
+        """An index over passages enriched with their card's title, heading and hints."""
         passages = list(passages)
-        self._ids = [p.id for p in passages]
-        texts = [enriched_text(p, cards.get(p.card_id)) for p in passages]
-        corpus = [self._tokenize(t) or ["_"] for t in texts]
-        self._bm25 = bm25s.BM25()
-        if corpus:
-            self._bm25.index(corpus, show_progress=False)
+        return cls.build(
+            [p.id for p in passages], (enriched_text(p, cards.get(p.card_id)) for p in passages)
+        )
+
+    def save(self, folder: Path) -> None:
+        """Write the index to `folder` (created; bm25s files plus the ids in index order)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        if self._bm25 is not None:
+            self._bm25.save(str(folder), show_progress=False)
+        (folder / IDS_FILE).write_text(json.dumps(self.ids), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        """A saved index, its score matrix memory-mapped (nothing is tokenised again)."""
+        ids = json.loads((folder / IDS_FILE).read_text(encoding="utf-8"))
+        return cls(ids, _ScoreMatrix(folder) if ids else None)
 
     def search(self, query: str, k: int = 20) -> list[tuple[str, float]]:
         """Passage ids and BM25 scores, best first; only passages sharing a term with the query."""
-        if not self._ids:
+        if not self.ids or self._bm25 is None:
             return []
         vocab = self._bm25.vocab_dict
         tokens = [t for t in self._tokenize(query) if t in vocab]
         if not tokens:
             return []
         scores = np.asarray(self._bm25.get_scores(tokens))
-        order = np.argsort(-scores, kind="stable")[:k]
-        return [(self._ids[i], float(scores[i])) for i in order if scores[i] > 0]
+        return [(self.ids[i], float(scores[i])) for i in top_k(scores, k) if scores[i] > 0]
+
+
+def top_k(scores: np.ndarray, k: int) -> list[int]:
+    """Indices of the k highest scores, best first, ties in index order.
+
+    The same order as a full stable argsort, without sorting every passage:
+    at 100k passages a full sort costs more than the BM25 scoring itself.
+    """
+    n = len(scores)
+    if k <= 0 or n == 0:
+        return []
+    if k >= n:
+        return [int(i) for i in np.argsort(-scores, kind="stable")]
+    threshold = np.partition(scores, n - k)[n - k]
+    candidates = np.flatnonzero(scores >= threshold)
+    order = np.argsort(-scores[candidates], kind="stable")
+    return [int(i) for i in candidates[order][:k]]

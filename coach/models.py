@@ -120,6 +120,10 @@ class Hit:
     rank: int
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    # Quote windows of the passage (start, end offsets in `passage.text`, cosine with the
+    # query vector), best first; filled by `HybridRetriever.search(..., windows=True)`,
+    # empty for lexical-only search and fake test searchers.
+    windows: tuple[tuple[int, int, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,8 @@ class CoachTurn:
     progress: dict[str, Any] = field(default_factory=dict)  # phase, question i of n, ratings
     notice: str | None = None  # friendly notice (truncated input, ungrounded turn...)
     elapsed_ms: float = 0.0
+    intent: str | None = None  # how the user's message was read (None: the greeting)
+    signals: list[str] = field(default_factory=list)  # situation signals read in the message
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -204,4 +210,47 @@ class CoachTurn:
             "progress": dict(self.progress),
             "notice": self.notice,
             "elapsed_ms": round(self.elapsed_ms, 1),
+            "intent": self.intent,
+            "signals": list(self.signals),
         }
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """How one user message was read: its intent and the situation signals it carries.
+
+    Computed by the service (`coach.understanding`) before the dialogue machine
+    runs, and handed to it as a value beside the retrieved hits, so the machine
+    stays pure. `signals` are (id, score) pairs above their threshold, best
+    first; `question` is the question the message asks the coach, when it
+    asks one (also inside a longer message); `answer_part` is what remains
+    of the message around that question or after a correction's opening words.
+    """
+
+    intent: str = "answer"
+    signals: tuple[tuple[str, float], ...] = ()
+    question: str | None = None
+    answer_part: str = ""
+    emotion: str | None = None  # "fatigue" | "anger" | "general" when the message shows a feeling
+    sarcasm: bool = False
+    contradiction: bool = False
+    intent_scores: tuple[tuple[str, float], ...] = ()
+    # The signals read clearly enough to say back to the user; None: all of them.
+    # Fainter ones still steer follow-ups and actions, but a wrong paraphrase is worse
+    # than a plain acknowledgement.
+    confident: tuple[str, ...] | None = None
+
+    @property
+    def clear_signals(self) -> tuple[str, ...]:
+        """The signals to reflect, best first."""
+        if self.confident is None:
+            return self.signal_ids
+        return tuple(s for s in self.signal_ids if s in self.confident)
+
+    @property
+    def signal_ids(self) -> tuple[str, ...]:
+        """The signal ids, best first."""
+        return tuple(s for s, _ in self.signals)
+
+    def has(self, signal: str) -> bool:
+        return any(s == signal for s, _ in self.signals)

@@ -8,23 +8,35 @@ cosine distances and BM25 scores, and a passage that both find rises to the top.
 
 `HybridRetriever` is a LangChain `BaseRetriever`, so it plugs into any chain;
 `search()` is the typed entry point that returns `Hit`s with both ranks.
-Everything heavy (model, Chroma client, BM25) is built once in
-`build_retriever`; a query only embeds one string and does two lookups.
+Everything heavy (model, index, BM25) is opened once in `build_retriever`; a
+query embeds at most one string (none when the caller passes a vector, as the
+coach does for fixed strings through `fixed_vectors`) and does two lookups.
+The dense query asks Chroma for distances only and maps hint vectors to their
+passages from the index, which is three times cheaper than fetching metadata.
+
+Caches are bounded LRUs per retriever: query vectors by text, dense results
+by query vector. `search(..., windows=True)` adds each hit's quote windows
+scored against the query vector (`Hit.windows`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
-from coach.embeddings import LoadedEmbeddings, embeddings_name, load_embeddings
+from coach.cache import LRUCache
+from coach.embeddings import LoadedEmbeddings, embeddings_name, load_embeddings, normalised
 from coach.errors import IndexMissing, InputError, ModelUnavailable
 from coach.index import CorpusIndex, open_index
+from coach.index.fixed import FixedVectors
+from coach.index.windows import rank_windows
 from coach.lexical import LexicalIndex
 from coach.models import Card, Hit, Passage
 from coach.settings import Settings
@@ -32,6 +44,8 @@ from coach.settings import Settings
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
 RRF_K = 60
+QUERY_CACHE_SIZE = 1024
+DENSE_CACHE_SIZE = 256
 EMPTY_QUERY = 'Empty query — type a question, e.g. coach ask "wat is schijnsamenwerking?"'
 
 
@@ -41,32 +55,41 @@ class HybridRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     index: CorpusIndex
-    vectorstore: Any = None  # langchain_chroma.Chroma; None when the index's model cannot load
+    embeddings: Any = None  # langchain Embeddings; None when the index's model cannot load
     model_name: str = ""
     k: int = 5
     mode: Mode = "hybrid"
     notice: str | None = None
+    query_cache_size: int = QUERY_CACHE_SIZE
+    dense_cache_size: int = DENSE_CACHE_SIZE
     _lexical: LexicalIndex = PrivateAttr()
-    _passages: dict[str, Passage] = PrivateAttr()
-    _cards: dict[str, Card] = PrivateAttr()
+    _collection: Any = PrivateAttr(default=None)
     _vector_count: int = PrivateAttr(default=0)
-    _dense_cache: dict[tuple[str, int], list[tuple[str, float]]] = PrivateAttr(default_factory=dict)
+    _query_cache: LRUCache[str, np.ndarray] = PrivateAttr()
+    _dense_cache: LRUCache[tuple[bytes, int], list[tuple[str, float]]] = PrivateAttr()
+    _fixed: FixedVectors = PrivateAttr()
 
     def model_post_init(self, context: Any) -> None:
-        """Build the BM25 index and count the vectors once."""
-        self._cards = self.index.cards()
-        self._passages = self.index.passages()
-        self._lexical = LexicalIndex(self._passages.values(), self._cards)
-        if self.vectorstore is not None:
-            self._vector_count = int(self.vectorstore._collection.count())
+        """Load the lexical index, open the vector space, count its vectors: once."""
+        self._lexical = self.index.lexical()
+        self._query_cache = LRUCache(self.query_cache_size)
+        self._dense_cache = LRUCache(self.dense_cache_size)
+        self._fixed = self.index.fixed_vectors(self.embeddings)
+        if self.embeddings is not None:
+            self._collection = self.index.collection()
+            self._vector_count = int(self._collection.count())
 
-    def cards(self) -> dict[str, Card]:
-        """Indexed cards by id."""
-        return dict(self._cards)
+    def cards(self) -> Mapping[str, Card]:
+        """Indexed cards by id (loaded lazily)."""
+        return self.index.cards()
 
-    def passages(self) -> dict[str, Passage]:
-        """Indexed passages by id."""
-        return dict(self._passages)
+    def passages(self) -> Mapping[str, Passage]:
+        """Indexed passages by id (loaded lazily)."""
+        return self.index.passages()
+
+    def card_titles(self) -> list[tuple[str, str]]:
+        """(id, title) of every card, without loading the cards."""
+        return self.index.card_titles()
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
@@ -74,18 +97,72 @@ class HybridRetriever(BaseRetriever):
         """LangChain entry point: the hits of `search` as Documents with passage metadata."""
         return [hit_document(h) for h in self.search(query, self.k, self.mode)]
 
-    def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
-        """The `k` best passages for `query`, best first."""
+    # -- query vectors ---------------------------------------------------------
+    def embed_query(self, text: str) -> np.ndarray:
+        """The query vector of `text` (float32, L2-normalised), from a bounded LRU cache.
+
+        Raises ModelUnavailable when the index's model cannot be loaded here.
+        """
+        if self.embeddings is None:
+            raise ModelUnavailable(self.notice or "No embedding model; run `coach ingest`.")
+        cached = self._query_cache.get(text)
+        if cached is None:
+            cached = normalised(self.embeddings.embed_query(text))[0]
+            cached.setflags(write=False)
+            self._query_cache.put(text, cached)
+        return cached
+
+    def fixed_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Query vectors of fixed strings, one row per text in order (float32, unit rows).
+
+        Kept in the index by (model, sha256 of the text): `coach ingest` computes
+        the known ones, and a string seen for the first time is embedded once
+        (all missing ones in one batch) and written through for later processes.
+        """
+        if self.embeddings is None:
+            raise ModelUnavailable(self.notice or "No embedding model; run `coach ingest`.")
+        return self._fixed.vectors(texts)
+
+    def clear_caches(self) -> None:
+        """Forget cached query vectors and dense results (for uncached measurements)."""
+        self._query_cache.clear()
+        self._dense_cache.clear()
+        self._fixed.forget_memory()
+
+    # -- search ------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        *,
+        vector: np.ndarray | Sequence[float] | None = None,
+        windows: bool = False,
+        window_vector: np.ndarray | Sequence[float] | None = None,
+    ) -> list[Hit]:
+        """The `k` best passages for `query`, best first.
+
+        `vector`: the query's vector, when the caller already has it (e.g. from
+        `fixed_vectors`); dense search then embeds nothing, and BM25 still uses
+        the text of `query`. `windows=True` fills each hit's `windows` with its
+        quote windows scored against the query vector, best first (or against
+        `window_vector`, when the quote should follow another emphasis than the
+        ranking).
+        """
         if not query or not query.strip():
             raise InputError(EMPTY_QUERY)
         if mode not in MODES:
             raise InputError(f"Unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}.")
-        pool = max(4 * k, 40)
-        if mode == "dense" and self.vectorstore is None:
+        if mode == "dense" and self.embeddings is None:
             raise ModelUnavailable(
                 self.notice or "Dense search is unavailable; run `coach ingest`."
             )
-        dense = self._dense(query, pool) if mode != "lexical" else []
+        pool = max(4 * k, 40)
+        qvec = None if vector is None else normalised(vector)[0]
+        if qvec is None and self.embeddings is not None and (mode != "lexical" or windows):
+            qvec = self.embed_query(query)
+        wvec = qvec if window_vector is None else normalised(window_vector)[0]
+        dense = self._dense(qvec, pool) if mode != "lexical" and qvec is not None else []
         lexical = self._lexical.search(query, pool) if mode != "dense" else []
         dense_rank = {pid: i for i, (pid, _) in enumerate(dense, start=1)}
         lexical_rank = {pid: i for i, (pid, _) in enumerate(lexical, start=1)}
@@ -94,44 +171,71 @@ class HybridRetriever(BaseRetriever):
             for ranks in (dense_rank, lexical_rank):
                 for pid, rank in ranks.items():
                     scores[pid] = scores.get(pid, 0.0) + 1.0 / (RRF_K + rank)
-            big = len(self._passages) + 1
+            big = len(self.index.passages()) + 1
             order = sorted(
                 scores, key=lambda p: (-scores[p], dense_rank.get(p, big), lexical_rank.get(p, big))
             )
         else:
             scores = dict(dense if mode == "dense" else lexical)
             order = [pid for pid, _ in (dense if mode == "dense" else lexical)]
-        return [
-            Hit(self._passages[pid], scores[pid], rank, dense_rank.get(pid), lexical_rank.get(pid))
-            for rank, pid in enumerate(order[:k], start=1)
-        ]
-
-    def _dense(self, query: str, pool: int) -> list[tuple[str, float]]:
-        """Passage ids by best cosine similarity over passage and hint vectors."""
-        if self.vectorstore is None or not self._vector_count:
-            return []
-        key = (query, pool)
-        if key not in self._dense_cache:  # small cache: evals and retries ask the same query again
-            if len(self._dense_cache) >= 256:
-                self._dense_cache.clear()
-            self._dense_cache[key] = self._dense_uncached(query, pool)
-        return self._dense_cache[key]
-
-    def _dense_uncached(self, query: str, pool: int) -> list[tuple[str, float]]:
-        """One Chroma query; hint hits are mapped to their section's passages."""
-        results = self.vectorstore.similarity_search_with_score(
-            query, k=min(pool * 2, self._vector_count)
-        )
-        best: dict[str, float] = {}
-        for doc, distance in results:
-            meta = doc.metadata or {}
-            ids = (
-                [meta["passage_id"]]
-                if meta.get("kind") == "passage"
-                else str(meta.get("parents", "")).split(",")
+        passages = self.index.passages()
+        hits: list[Hit] = []
+        for pid in order:
+            if len(hits) == k:
+                break
+            try:
+                passage = passages[pid]
+            except KeyError:  # removed by an ingest since this retriever opened the index
+                continue
+            hits.append(
+                Hit(
+                    passage,
+                    scores[pid],
+                    len(hits) + 1,
+                    dense_rank.get(pid),
+                    lexical_rank.get(pid),
+                    self._windows(pid, wvec) if windows else (),
+                )
             )
-            for pid in ids:
-                if pid in self._passages and pid not in best:
+        return hits
+
+    def _windows(
+        self, passage_id: str, qvec: np.ndarray | None
+    ) -> tuple[tuple[int, int, float], ...]:
+        """The passage's quote windows scored against the query vector, best first."""
+        stored = self.index.windows(passage_id) if qvec is not None else None
+        if stored is None or qvec is None:
+            return ()
+        spans, vectors = stored
+        if len(spans) and vectors.shape[1] != qvec.shape[0]:
+            return ()
+        return rank_windows(spans, vectors, qvec)
+
+    def _dense(self, qvec: np.ndarray, pool: int) -> list[tuple[str, float]]:
+        """Passage ids by best cosine similarity over passage and hint vectors (LRU-cached)."""
+        if self._collection is None or not self._vector_count:
+            return []
+        key = (qvec.tobytes(), pool)
+        cached = self._dense_cache.get(key)
+        if cached is None:
+            cached = self._dense_uncached(qvec, pool)
+            self._dense_cache.put(key, cached)
+        return cached
+
+    def _dense_uncached(self, qvec: np.ndarray, pool: int) -> list[tuple[str, float]]:
+        """One Chroma query (distances only); hint vectors are mapped to their passages."""
+        result = self._collection.query(
+            query_embeddings=[qvec],
+            n_results=min(pool * 2, self._vector_count),
+            include=["distances"],
+        )
+        ids, distances = result["ids"][0], result["distances"][0]
+        live = self.index.passages()
+        parents = self.index.hint_parents([i for i in ids if i not in live])
+        best: dict[str, float] = {}
+        for vid, distance in zip(ids, distances, strict=True):
+            for pid in [vid] if vid in live else parents.get(vid, []):
+                if pid in live and pid not in best:
                     best[pid] = 1.0 - float(distance)
         return list(best.items())
 
@@ -149,10 +253,13 @@ def hit_document(hit: Hit) -> Document:
 
 
 def build_retriever(
-    settings: Settings, embeddings: LoadedEmbeddings | Embeddings | None = None
+    settings: Settings,
+    embeddings: LoadedEmbeddings | Embeddings | None = None,
+    *,
+    index: CorpusIndex | None = None,
 ) -> HybridRetriever:
-    """Open the index and load the model it was built with (raises IndexMissing)."""
-    index = open_index(settings)
+    """Open the index (unless given) and load the model it was built with (raises IndexMissing)."""
+    index = index or open_index(settings)
     notice: str | None = None
     if embeddings is None:
         loaded = load_embeddings(settings, model=index.model_name)
@@ -180,7 +287,7 @@ def build_retriever(
         loaded = LoadedEmbeddings(embeddings, embeddings_name(embeddings))
     return HybridRetriever(
         index=index,
-        vectorstore=index.vectorstore(loaded.embeddings),
+        embeddings=loaded.embeddings,
         model_name=index.model_name,
         k=settings.top_k,
         notice=notice or loaded.notice,

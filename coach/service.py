@@ -1,47 +1,100 @@
 """The library API that the CLI, the web app and the evaluator share.
 
 `build_coach(settings)` is the one place that decides the concrete parts
-(embedding model, index, session store, prompts). `Coach` runs one turn as:
-load state → ask the pure dialogue machine which retrievals it needs → run
-them → step the machine → check grounding → store turn and state in one
-transaction. Retrieval is serialised behind a lock (the embedding engine is
-not guaranteed thread-safe); each session has its own lock so two messages
-to the same session never interleave.
+(embedding model, index, session store, prompts, message reader). `Coach`
+runs one turn as: load state → embed the message once → read it (intent and
+situation signals, `coach.understanding`) → ask the pure dialogue machine
+which retrievals it needs → run them, with vectors built from the message's
+own vector and the stored vectors of fixed strings → step the machine → check
+grounding → store turn and state in one transaction. Retrieval is serialised
+behind a lock (the embedding engine is not guaranteed thread-safe); each
+session has its own lock so two messages to the same session never
+interleave.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import threading
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Protocol
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 import coach.dialogue.machine as machine
 from coach.dialogue.content import DialogueContent, load_content
+from coach.dialogue.parsing import on_topic
 from coach.dialogue.state import DialogueState
 from coach.dialogue.summary import summary_markdown
-from coach.errors import ConfigError, InputError
+from coach.errors import ConfigError, InputError, ModelUnavailable
 from coach.grounding import check_citations
-from coach.models import Card, CoachTurn, Hit, Passage
+from coach.models import Card, CoachTurn, Hit, Passage, Understanding
 from coach.sessions import SessionInfo, SessionStore, TurnRecord
 from coach.settings import Settings, load_settings
+from coach.understanding.bank import UTTERANCES_FILE, load_bank
+from coach.understanding.model import load_model, model_key, save_model
+from coach.understanding.reader import MessageReader
 
+MAX_OWNER_CHARS = 200  # a name or a date, not an essay
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Searcher(Protocol):
-    """What the coach needs from retrieval (the hybrid retriever provides it)."""
+    """What the coach needs from retrieval (the hybrid retriever provides it).
 
-    def search(self, query: str, k: int = 5) -> list[Hit]: ...
+    `embed_query` and `fixed_vectors` raise ModelUnavailable when no embedding
+    model can be used (keyword-only search); the coach then reads messages on
+    lexical cues alone and lets `search` work from text.
+    """
 
-    def cards(self) -> dict[str, Card]: ...
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        vector: np.ndarray | None = None,
+        windows: bool = False,
+        window_vector: np.ndarray | None = None,
+    ) -> list[Hit]: ...
 
-    def passages(self) -> dict[str, Passage]: ...
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+    def fixed_vectors(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def cards(self) -> Mapping[str, Card]: ...
+
+    def passages(self) -> Mapping[str, Passage]: ...
+
+
+class _CardTexts(Mapping[str, str]):
+    """Card id -> normalised card text, read through the (lazy) card mapping."""
+
+    def __init__(self, cards: Mapping[str, Card]) -> None:
+        self._cards = cards
+
+    def __getitem__(self, card_id: str) -> str:
+        return self._cards[card_id].text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cards)
+
+    def __len__(self) -> int:
+        return len(self._cards)
+
+
+def _mix(base: np.ndarray | None, mixed: np.ndarray | None, weight: float) -> np.ndarray | None:
+    """base + weight * mixed, normalised (either part may be missing)."""
+    parts = [p for p in (base, None if mixed is None else weight * mixed) if p is not None]
+    if not parts:
+        return None
+    vector = np.sum(parts, axis=0)
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)
 
 
 def clean_user_text(text: str | None, limit: int) -> tuple[str, int]:
@@ -74,22 +127,32 @@ class Coach:
         store: SessionStore,
         content: DialogueContent,
         notice: str | None = None,
+        reader: MessageReader | None = None,
     ) -> None:
         self.settings = settings
         self.searcher = searcher
         self.store = store
         self.content = content
+        self.reader = reader or build_reader(settings, content, None)
         self.notice = notice  # e.g. "fell back to another embedding model"
         self._cards = searcher.cards()
-        self._corpus_texts = {cid: card.text for cid, card in self._cards.items()}
+        self._corpus_texts = _CardTexts(self._cards)
         self._retrieval_lock = threading.Lock()
         self._session_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
     # -- cards -------------------------------------------------------------
     @property
-    def cards(self) -> dict[str, Card]:
-        return dict(self._cards)
+    def cards(self) -> Mapping[str, Card]:
+        """Cards by id (read-only; a large index loads each card when asked for)."""
+        return self._cards
+
+    def card_titles(self) -> list[tuple[str, str]]:
+        """(id, title) of every card, cheaply (for pickers)."""
+        titles = getattr(self.searcher, "card_titles", None)
+        if callable(titles):
+            return list(titles())
+        return [(cid, card.title) for cid, card in self._cards.items()]
 
     def card(self, card_id: str | None) -> Card:
         """The card with this id (default card when None), or a ConfigError naming the choices."""
@@ -104,12 +167,70 @@ class Coach:
         return self._cards[cid]
 
     # -- retrieval ---------------------------------------------------------
-    def search(self, query: str, k: int | None = None) -> list[Hit]:
-        """Hybrid retrieval, serialised so the embedding engine is used by one thread at a time."""
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        vector: np.ndarray | None = None,
+        windows: bool = False,
+        window_vector: np.ndarray | None = None,
+    ) -> list[Hit]:
+        """Hybrid retrieval, serialised so the embedding engine is used by one thread at a time.
+
+        `vector`: the query's vector when known; nothing is embedded then.
+        """
         if not query.strip():
             raise InputError('Empty query — type a question, e.g. "wat is schijnsamenwerking?"')
         with self._retrieval_lock:
-            return self.searcher.search(query, k=k or self.settings.top_k)
+            return self.searcher.search(
+                query,
+                k=k or self.settings.top_k,
+                vector=vector,
+                windows=windows,
+                window_vector=window_vector,
+            )
+
+    def embed(self, text: str) -> np.ndarray | None:
+        """The message's query vector (embedded once per turn), or None without a model."""
+        if not text.strip():
+            return None
+        try:
+            with self._retrieval_lock:
+                return self.searcher.embed_query(machine.query_text(text))
+        except ModelUnavailable:
+            return None
+
+    def understand(self, text: str, phase: str = "question") -> Understanding:
+        """How the coach reads one message (intent and situation signals)."""
+        return self.reader.read(text, self.embed(text), phase)
+
+    def _query_vectors(
+        self, queries: Sequence[machine.Query], user: np.ndarray | None
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each query's dense vector and the vector its quote windows are scored with,
+        built without embedding anything new: the message's own vector and the stored
+        vectors of the query's fixed strings, mixed."""
+        fixed = list(dict.fromkeys(t for q in queries for t in q.mix if t.strip()))
+        rows: dict[str, np.ndarray] = {}
+        if fixed:
+            try:
+                with self._retrieval_lock:
+                    matrix = self.searcher.fixed_vectors(fixed)
+                rows = {t: matrix[i] for i, t in enumerate(fixed)}
+            except ModelUnavailable:
+                rows = {}
+        out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for q in queries:
+            mixed = [rows[t] for t in q.mix if t in rows]
+            base = np.asarray(user, dtype=np.float32) if q.user and user is not None else None
+            mean = np.mean(mixed, axis=0) if mixed else None
+            ranking = _mix(base, mean, q.mix_weight)
+            if ranking is None:
+                continue
+            quote = _mix(base, mean, q.quote_weight) if q.quote_weight is not None else ranking
+            out[q.name] = (ranking, quote if quote is not None else ranking)
+        return out
 
     # -- sessions ----------------------------------------------------------
     def _lock_for(self, session_id: str) -> threading.Lock:
@@ -149,12 +270,22 @@ class Coach:
             state = DialogueState.from_dict(self.store.load_state(session_id))
             card = self.card(state.card_id)
             cleaned, original_length = clean_user_text(text, self.settings.max_message_chars)
-            queries = machine.queries_for(state, cleaned, card, self.content)
+            user_vector = self.embed(cleaned)
+            understanding = self.reader.read(cleaned, user_vector, state.phase)
+            queries = machine.queries_for(state, cleaned, card, self.content, understanding)
+            vectors = self._query_vectors(queries, user_vector)
             retrieved: dict[str, list[Hit]] = {}
             for query in queries:
-                retrieved[query.name] = self.search(query.text) if query.text.strip() else []
+                vector, window_vector = vectors.get(query.name, (None, None))
+                retrieved[query.name] = (
+                    self.search(
+                        query.text, vector=vector, windows=True, window_vector=window_vector
+                    )
+                    if query.text.strip()
+                    else []
+                )
             new_state, reply = machine.step(
-                state, cleaned, retrieved, card, self.content, self._corpus_texts
+                state, cleaned, retrieved, card, self.content, self._corpus_texts, understanding
             )
             if original_length > len(cleaned):
                 reply.notice = self.content.render(
@@ -194,6 +325,8 @@ class Coach:
             retrieved=list(reply.retrieved),
             progress=dict(reply.progress),
             notice=reply.notice,
+            intent=reply.intent if number else None,
+            signals=list(reply.signals),
         )
 
     def history(self, session_id: str) -> list[TurnRecord]:
@@ -259,6 +392,21 @@ class Coach:
         with self._locks_guard:
             self._session_locks.pop(session_id, None)
 
+    def plan_action(self, session_id: str, action_id: str, who: str, when: str) -> DialogueState:
+        """Fill in "wie / wanneer" for a chosen action; the summary shows them."""
+        with self._lock_for(session_id):
+            state = self.state(session_id)
+            if action_id not in state.chosen:
+                raise InputError(
+                    f"Action {action_id!r} was not chosen in this session; choose it first."
+                )
+            who = clean_user_text(who, MAX_OWNER_CHARS)[0]
+            when = clean_user_text(when, MAX_OWNER_CHARS)[0]
+            owners = tuple(o for o in state.owners if o[0] != action_id)
+            state = replace(state, owners=(*owners, (action_id, who, when)))
+            self.store.save_state(session_id, state.to_dict())
+            return state
+
     def rate_turn(
         self, session_id: str, turn: int, liked: bool | None, comment: str | None = None
     ) -> None:
@@ -291,6 +439,8 @@ def turn_from_dict(data: dict[str, Any]) -> CoachTurn:
         progress=dict(data.get("progress", {})),
         notice=data.get("notice"),
         elapsed_ms=float(data.get("elapsed_ms", 0.0)),
+        intent=data.get("intent"),
+        signals=list(data.get("signals", [])),
     )
 
 
@@ -300,18 +450,68 @@ def build_coach(
     embeddings: Embeddings | None = None,
     ingest_if_missing: bool = False,
 ) -> Coach:
-    """Build the coach from settings: the one place that picks concrete parts."""
-    from coach.index import ensure_index
+    """Build the coach from settings: the one place that picks concrete parts.
+
+    The index is opened once; with `ingest_if_missing`, a missing (or format-1)
+    index is built (or migrated) first.
+    """
+    from coach.errors import IndexMissing
+    from coach.index import ingest, open_index
     from coach.retrieval import build_retriever
 
     settings = settings or load_settings()
     content = load_content(settings.prompts_dir)
     notice = None
-    if ingest_if_missing:
-        report = ensure_index(settings, embeddings)
-        if report is not None and report.problems:
+    try:
+        index = open_index(settings)
+    except IndexMissing:
+        if not ingest_if_missing:
+            raise
+        report = ingest(settings, embeddings)
+        if report.problems:
             notice = "; ".join(str(p) for p in report.problems)
-    retriever = build_retriever(settings, embeddings=embeddings)
+        index = open_index(settings)
+    retriever = build_retriever(settings, embeddings=embeddings, index=index)
     notice = getattr(retriever, "notice", None) or notice
     store = SessionStore(settings.sessions_db)
-    return Coach(settings, retriever, store, content, notice=notice)
+    reader = build_reader(settings, content, retriever)
+    return Coach(settings, retriever, store, content, notice=notice, reader=reader)
+
+
+def build_reader(
+    settings: Settings, content: DialogueContent, searcher: Searcher | None
+) -> MessageReader:
+    """The message reader over prompts/understanding*.yaml.
+
+    Its model is trained from the training texts' vectors (the index's fixed-vector
+    cache) and kept in the index folder, keyed by the embedding model and the files it
+    was trained on, so a start only loads it. Without an embedding model it reads on
+    cues alone.
+    """
+    bank = load_bank(settings.prompts_dir / "understanding.yaml")
+    commands = content.commands
+
+    def topic(text: str) -> bool:
+        return on_topic(text, content.domain_stems)
+
+    model_name = getattr(searcher, "model_name", "")
+    if searcher is None or not model_name:
+        return MessageReader(bank, commands, topic=topic)
+    prompts = settings.prompts_dir
+    files = [prompts / "understanding.yaml", prompts / UTTERANCES_FILE, prompts / "commands.yaml"]
+    path = settings.index_dir / "reader" / f"{model_key(model_name, files)}.npz"
+    model = load_model(path)
+    if model is not None:
+        return MessageReader(bank, commands, topic=topic, model=model)
+    try:
+        vectors = searcher.fixed_vectors(bank.texts)
+    except ModelUnavailable:
+        return MessageReader(bank, commands, topic=topic)
+    reader = MessageReader(bank, commands, vectors, topic=topic)
+    if reader.model is not None:
+        with contextlib.suppress(OSError):
+            save_model(path, reader.model)
+            for old in path.parent.glob("*.npz"):  # models of earlier files or models
+                if old != path:
+                    old.unlink()
+    return reader

@@ -224,6 +224,16 @@ class SessionStore:
                 (json.dumps(state, ensure_ascii=False), now, language, preview, session_id),
             )
 
+    def save_state(self, session_id: str, state: dict[str, Any]) -> None:
+        """Replace the session's dialogue state outside a turn (e.g. who/when of an action)."""
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE sessions SET state_json = ?, updated_at = ? WHERE id = ?",
+                (json.dumps(state, ensure_ascii=False), _now(), session_id),
+            )
+            if cur.rowcount == 0:
+                raise SessionNotFound(f"No session with id {session_id!r}.")
+
     def turns(self, session_id: str) -> list[TurnRecord]:
         """Every stored turn of a session, in order."""
         self.load_state(session_id)  # raises SessionNotFound

@@ -43,11 +43,12 @@ class Settings:
     max_message_chars: int = 4000  # longer messages are cut (with a notice)
     max_request_chars: int = 20000  # the web app refuses longer texts before storing anything
     idle_timeout: int = 3600  # seconds before the web app forgets an idle browser's chat view
+    max_file_mb: float = 5.0  # corpus files above this size are skipped at ingest, with a message
     prompts_dir: Path = PROMPTS_DIR
 
     @property
     def index_dir(self) -> Path:
-        """Chroma collection, passage store and manifest."""
+        """index.sqlite3, Chroma collections and the saved lexical index."""
         return self.home / "index"
 
     @property
@@ -59,6 +60,11 @@ class Settings:
     def reports_dir(self) -> Path:
         """Default output folder of `coach eval`."""
         return self.home / "reports"
+
+    @property
+    def max_file_bytes(self) -> int:
+        """`max_file_mb` in bytes."""
+        return int(self.max_file_mb * 1024 * 1024)
 
     @property
     def all_corpus_dirs(self) -> tuple[Path, ...]:
@@ -85,6 +91,7 @@ _ENV_FIELDS = {
     "COACH_MAX_MESSAGE_CHARS": "max_message_chars",
     "COACH_MAX_REQUEST_CHARS": "max_request_chars",
     "COACH_IDLE_TIMEOUT": "idle_timeout",
+    "COACH_MAX_FILE_MB": "max_file_mb",
     "COACH_PROMPTS_DIR": "prompts_dir",
 }
 
@@ -102,6 +109,11 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
             if value <= 0:
                 raise ValueError
             return value
+        if name == "max_file_mb":
+            size = float(raw)
+            if not size > 0 or size == float("inf"):
+                raise ValueError
+            return size
         if name == "include_builtin_corpus":
             if isinstance(raw, bool):
                 return raw

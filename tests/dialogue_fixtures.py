@@ -20,7 +20,9 @@ from coach.dialogue import machine
 from coach.dialogue.content import DialogueContent, load_content
 from coach.dialogue.language import stems
 from coach.dialogue.state import DialogueState
-from coach.models import Card, Hit, Passage, Section, Source
+from coach.models import Card, Hit, Passage, Section, Source, Understanding
+from coach.understanding.bank import load_bank
+from coach.understanding.reader import MessageReader
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 
@@ -237,6 +239,14 @@ def bank_yaml() -> str:
         for nl, (en, keywords) in zip(FOLLOWUPS, FOLLOWUP_BANK, strict=True)
     ]
     followups[5]["ask_nl"] = "Welke onuitgesproken meningen moeten er nog boven tafel komen?"
+    # as in prompts/question_bank.yaml: what each follow-up digs into, and when it is moot
+    followups[0]["signals"] = ["unequal_effort", "meeting_no_progress", "no_mandate"]
+    followups[1]["signals"] = ["unequal_effort", "fatigue", "lost_ambition"]
+    followups[1]["answered_by"] = ["meeting_no_progress", "exit_wish"]
+    followups[2]["answered_by"] = ["exit_wish"]
+    followups[4]["signals"] = ["lost_ambition", "meeting_no_progress"]
+    followups[4]["answered_by"] = ["exit_wish"]
+    followups[5]["signals"] = ["broken_trust", "dominant_partner", "exit_wish", "money"]
     entry = {
         "title_en": "Keep balancing",
         "central": [{"nl": nl, "en": en} for nl, en in zip(CENTRAL, ENGLISH_CENTRAL, strict=True)],
@@ -248,7 +258,13 @@ def bank_yaml() -> str:
 def prompts_copy(target: Path, bank: str | None = "") -> Path:
     """A copy of prompts/ with the fixture question bank ("" = default, None = no bank file)."""
     target.mkdir(parents=True, exist_ok=True)
-    for name in ("messages.yaml", "actions.yaml", "commands.yaml"):
+    for name in (
+        "messages.yaml",
+        "actions.yaml",
+        "commands.yaml",
+        "reflections.yaml",
+        "understanding.yaml",
+    ):
         shutil.copy(PROMPTS / name, target / name)
     if bank is not None:
         (target / "question_bank.yaml").write_text(bank or bank_yaml(), encoding="utf-8")
@@ -262,8 +278,22 @@ def content() -> DialogueContent:
         return load_content(prompts_copy(Path(tmp)))
 
 
+@lru_cache(maxsize=1)
+def reader() -> MessageReader:
+    """The message reader on cues alone (no embedding model in fast tests)."""
+    return MessageReader(load_bank(PROMPTS / "understanding.yaml"), content().commands)
+
+
+def understand(text: str, phase: str = "question") -> Understanding:
+    return reader().read(text, None, phase)
+
+
 class Conversation:
-    """Drives the machine like the service does and checks every state round-trips."""
+    """Drives the machine like the service does and checks every state round-trips.
+
+    Each message is read by the cue-only reader unless the test hands in an
+    Understanding, as the service hands in the one computed with the model.
+    """
 
     def __init__(
         self, card: Card | None = None, language: str = "nl", cards: Sequence[Card] | None = None
@@ -275,12 +305,18 @@ class Conversation:
         self.state, self.reply = machine.start(self.card, content(), language)
         self.replies = [self.reply]
 
-    def say(self, text: str, retrieved: Mapping[str, Sequence[Hit]] | None = None) -> machine.Reply:
-        queries = machine.queries_for(self.state, text, self.card, content())
+    def say(
+        self,
+        text: str,
+        retrieved: Mapping[str, Sequence[Hit]] | None = None,
+        understanding: Understanding | None = None,
+    ) -> machine.Reply:
+        u = understanding or understand(text, self.state.phase)
+        queries = machine.queries_for(self.state, text, self.card, content(), u)
         if retrieved is None:
             retrieved = {q.name: self.search.search(q.text) for q in queries}
         self.state, self.reply = machine.step(
-            self.state, text, retrieved, self.card, content(), self.texts
+            self.state, text, retrieved, self.card, content(), self.texts, u
         )
         assert DialogueState.from_dict(self.state.to_dict()) == self.state
         self.replies.append(self.reply)

@@ -214,6 +214,32 @@ def make_docx(path: Path) -> Path:
     return path
 
 
+def make_bad_docx(path: Path) -> Path:
+    """A .docx whose zip is intact but whose main XML part does not parse (lxml raises)."""
+    import zipfile
+
+    good = make_docx(path.with_name(f".good-{path.name}"))
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "word/document.xml":
+                data = b"<w:document xmlns:w='x'><w:body><w:p>kapot</w:body>"
+            dst.writestr(item, data)
+    good.unlink()
+    return path
+
+
+def write_hostile_files(folder: Path) -> dict[str, Path]:
+    """Beside good cards: a .docx with broken XML, a 20 MB .txt and a symbolic link loop."""
+    folder.mkdir(parents=True, exist_ok=True)
+    big = folder / "groot.txt"
+    line = "Een regel tekst over samenwerking tussen organisaties.\n"
+    big.write_text("Groot bestand\n\n" + line * (20 * 1024 * 1024 // len(line)), encoding="utf-8")
+    loop = folder / "lus.md"
+    loop.symlink_to(loop.name)  # points at itself
+    return {"docx": make_bad_docx(folder / "kapot.docx"), "big": big, "loop": loop}
+
+
 class CountingEmbeddings(Embeddings):
     """DeterministicFakeEmbedding that counts the texts it embeds and can fail on demand."""
 
@@ -221,6 +247,7 @@ class CountingEmbeddings(Embeddings):
         self.inner = DeterministicFakeEmbedding(size=size)
         self.size = size
         self.documents = 0
+        self.queries = 0
         self.fail_after = fail_after
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -231,7 +258,8 @@ class CountingEmbeddings(Embeddings):
         return self.inner.embed_documents(texts)
 
     def embed_query(self, text: str) -> list[float]:
-        """Fake query vector."""
+        """Fake query vector (identical text gets the same vector as on the document side)."""
+        self.queries += 1
         return self.inner.embed_query(text)
 
 

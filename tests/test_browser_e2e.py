@@ -97,6 +97,8 @@ def test_a_full_conversation_on_a_phone_and_a_laptop(
     sources.locator("summary").click()
     shown = sources.inner_text()
     assert "Blijf balanceren" in shown and "Kaats" in shown
+    chat = page.locator("#bc-chat").inner_text()
+    assert "schijnsamenwerking" in chat or "weinig voortgang" in chat
     assert page.locator("#bc-chat a[href^='https://www.managementboek.nl']").count() >= 1
     assert_fits(page, "#bc-input", "#bc-send")
 

@@ -42,7 +42,9 @@ def test_ingest_prints_a_one_line_summary_and_each_problem(
     )
     assert main(["ingest"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].startswith("added 4, updated 0, removed 0, unchanged 0, embedded 6 in ")
+    assert lines[0].startswith(
+        "added 4, updated 0, removed 0, unchanged 0, embedded 6 (+ 11 sentence windows, "
+    )
     assert lines[0].endswith("s (model fake)")
     assert (
         lines[1].startswith("problem: ")
@@ -56,6 +58,43 @@ def test_ingest_json_reports_counts(fake_setup: Path, capsys: pytest.CaptureFixt
     assert main(["ingest", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert (report["unchanged"], report["embedded"], report["model"]) == (4, 0, "fake")
+
+
+def test_ingest_strict_exits_1_when_a_file_was_skipped(
+    fake_setup: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ingest", "--strict"]) == 0
+    (fake_setup / "oud.doc").write_bytes(b"\xd0\xcf")
+    assert main(["ingest", "--strict"]) == 1
+    captured = capsys.readouterr()
+    assert "problem: " in captured.out and "oud.doc" in captured.out
+    assert "1 problem(s) (--strict); the other files were indexed." in captured.err
+    assert main(["ingest"]) == 0  # without --strict a skipped file is only reported
+
+
+def test_ingest_progress_is_a_line_per_stage_on_stderr_when_not_on_a_terminal(
+    fake_setup: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ingest"]) == 0
+    captured = capsys.readouterr()
+    err = captured.err.splitlines()
+    assert "coach: ingest: passage and hint vectors: 6 to do" in err
+    for done in ("passage and hint vectors: 6/6", "sentence windows: 11/11"):
+        assert any(line.startswith(f"coach: ingest: {done} done in ") for line in err)
+    assert "coach: ingest" not in captured.out  # stdout keeps only the summary
+
+
+def test_ingest_json_progress_is_json_lines_on_stderr(
+    fake_setup: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ingest", "--json"]) == 0
+    captured = capsys.readouterr()
+    events = [json.loads(line) for line in captured.err.splitlines()]
+    stages = {(e["event"], e["stage"]) for e in events}
+    assert {("start", "vectors"), ("done", "vectors"), ("done", "windows")} <= stages
+    done = next(e for e in events if e == {**e, "event": "done", "stage": "vectors"})
+    assert (done["done"], done["total"]) == (6, 6)
+    assert json.loads(captured.out)["embedded"] == 6  # stdout is still one JSON document
 
 
 def test_ingest_corpus_folder_is_remembered_and_forgotten(

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures_corpus import SEED_TXT, card_md, make_docx, make_pdf, write_small_corpus
+from fixtures_corpus import (
+    SEED_TXT,
+    card_md,
+    make_bad_docx,
+    make_docx,
+    make_pdf,
+    write_hostile_files,
+    write_small_corpus,
+)
 
 from coach.corpus import load_card, load_corpus, load_folder
 from coach.errors import CorpusError
@@ -183,3 +191,54 @@ def test_unsupported_file_types_are_named(tmp_path: Path) -> None:
     (folder / "oud.doc").write_bytes(b"\xd0\xcf")
     [problem] = load_folder(folder).problems
     assert "oud.doc" in str(problem) and ".docx" in str(problem)
+
+
+def test_docx_whose_xml_does_not_parse_is_named_and_the_rest_loads(tmp_path: Path) -> None:
+    folder = write_small_corpus(tmp_path / "cards")
+    make_bad_docx(folder / "kapot.docx")
+    result = load_folder(folder)
+    assert sorted(c.id for c in result.cards) == ["balans", "vertrouwen"]
+    [problem] = result.problems
+    assert "kapot.docx: cannot be read as Word .docx (XMLSyntaxError" in str(problem)
+    assert "re-save it from Word" in str(problem)
+
+
+def test_file_above_the_size_limit_is_skipped_naming_the_setting(tmp_path: Path) -> None:
+    folder = write_small_corpus(tmp_path / "cards")
+    (folder / "groot.txt").write_text("Titel\n\n" + "woord " * 400, encoding="utf-8")
+    result = load_folder(folder, max_bytes=1024)
+    assert sorted(c.id for c in result.cards) == ["balans", "vertrouwen"]
+    [problem] = result.problems
+    assert "groot.txt: is 0.0 MB, above the limit of 0.000976562 MB (COACH_MAX_FILE_MB)" in str(
+        problem
+    )
+    assert "raise COACH_MAX_FILE_MB" in str(problem)
+
+
+def test_every_hostile_file_is_named_and_the_good_cards_load(tmp_path: Path) -> None:
+    folder = write_small_corpus(tmp_path / "cards")
+    write_hostile_files(folder)
+    result = load_folder(folder, max_bytes=5 * 1024 * 1024)
+    assert sorted(c.id for c in result.cards) == ["balans", "vertrouwen"]
+    messages = sorted(str(p) for p in result.problems)
+    assert len(messages) == 3
+    assert "groot.txt: is 20.0 MB, above the limit of 5 MB (COACH_MAX_FILE_MB)" in messages[0]
+    assert "kapot.docx: cannot be read as Word .docx" in messages[1]
+    assert "lus.md: is a symbolic link that loops back on itself" in messages[2]
+
+
+def test_broken_link_is_named_with_its_target(tmp_path: Path) -> None:
+    folder = write_small_corpus(tmp_path / "cards")
+    (folder / "weg.md").symlink_to(tmp_path / "verhuisd.md")
+    [problem] = load_folder(folder).problems
+    assert "weg.md: is a symbolic link to" in str(problem) and "does not exist" in str(problem)
+
+
+def test_link_to_an_enclosing_folder_is_a_loop_and_not_followed(tmp_path: Path) -> None:
+    folder = write_small_corpus(tmp_path / "cards")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "terug").symlink_to(folder, target_is_directory=True)
+    result = load_folder(folder)
+    assert sorted(c.id for c in result.cards) == ["balans", "vertrouwen"]
+    [problem] = result.problems
+    assert "terug: is a symbolic link to a folder that contains it (a loop)" in str(problem)

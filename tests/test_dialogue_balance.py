@@ -176,35 +176,38 @@ def test_the_imbalance_is_named_from_patterns_in_the_data(ratings: Ratings, patt
     assert balance_pattern(ratings, content()).id == pattern
 
 
+RATINGS = "commitment 4, voortgang 2, resultaat 3"
+
+
 def test_the_balance_reply_names_the_pattern_with_a_citation_from_the_balance_query() -> None:
     c = _balance()
-    queries = machine.queries_for(c.state, "4 2 3", c.card, content())
+    queries = machine.queries_for(c.state, RATINGS, c.card, content())
     names = [q.name for q in queries]
     assert names[0] == "balance" and "schijnsamenwerking" in queries[0].text
     assert all(n.startswith("action:") for n in names[1:]) and 2 <= len(names) - 1 <= 6
-    reply = c.say("4 2 3")
+    reply = c.say(RATINGS)
     assert "schijnsamenwerking" in reply.text
     assert reply.citations and reply.citations[0].section == "Commitment"
 
 
 def test_actions_fit_the_ratings() -> None:
     c = _balance()
-    reply = c.say("5 5 5")
+    reply = c.say("commitment 5, voortgang 5, resultaat 5")
     ids = [a.id for a in reply.actions]
     assert "nieuwe-kansen" in ids
     c = _balance()
-    reply = c.say("1 3 3")
+    reply = c.say("commitment 1, voortgang 3, resultaat 3")
     assert "commitment-gesprek" in [a.id for a in reply.actions]
 
 
 def test_action_without_groundable_passage_is_dropped_and_the_next_best_fills_in() -> None:
     c = _balance()
     card = seed_card()
-    queries = machine.queries_for(c.state, "4 2 3", card, content())
+    queries = machine.queries_for(c.state, RATINGS, card, content())
     commitment = hit(passage(card, "Commitment"))
     retrieved = {q.name: [commitment] for q in queries}
     retrieved["action:commitment-gesprek"] = []
-    _, reply = machine.step(c.state, "4 2 3", retrieved, card, content(), corpus_texts(card))
+    _, reply = machine.step(c.state, RATINGS, retrieved, card, content(), corpus_texts(card))
     ids = [a.id for a in reply.actions]
     assert "commitment-gesprek" not in ids and len(ids) >= 2
 
@@ -212,9 +215,9 @@ def test_action_without_groundable_passage_is_dropped_and_the_next_best_fills_in
 def test_no_groundable_actions_says_so_and_still_lets_the_user_finish() -> None:
     c = _balance()
     card = seed_card()
-    queries = machine.queries_for(c.state, "4 2 3", card, content())
+    queries = machine.queries_for(c.state, RATINGS, card, content())
     state, reply = machine.step(
-        c.state, "4 2 3", {q.name: [] for q in queries}, card, content(), corpus_texts(card)
+        c.state, RATINGS, {q.name: [] for q in queries}, card, content(), corpus_texts(card)
     )
     assert reply.phase == "actions" and reply.actions == [] and reply.citations == []
     assert reply.notice and "citaat" in reply.text
@@ -234,11 +237,11 @@ def test_skipping_the_balance_still_offers_actions_from_what_the_user_said() -> 
 def test_action_citations_come_from_their_own_query() -> None:
     c = _balance()
     card = seed_card()
-    queries = machine.queries_for(c.state, "4 2 3", card, content())
+    queries = machine.queries_for(c.state, RATINGS, card, content())
     own = {q.name: [hit(passage(card, "Naar passende acties"))] for q in queries}
     own["action:commitment-gesprek"] = [hit(passage(card, "Commitment"))]
     own["balance"] = []
-    _, reply = machine.step(c.state, "4 2 3", own, card, content(), corpus_texts(card))
+    _, reply = machine.step(c.state, RATINGS, own, card, content(), corpus_texts(card))
     gesprek = next(a for a in reply.actions if a.id == "commitment-gesprek")
     assert gesprek.citations[0].section == "Commitment"
     assert all(
@@ -258,7 +261,7 @@ def test_ratings_typed_while_choosing_actions_re_rate_the_balance() -> None:
 
 def test_changing_one_rating_while_choosing_names_the_new_balance() -> None:
     c = _balance()
-    c.say("4 2 3")
+    c.say(RATINGS)
     reply = c.say("commitment 2")
     assert reply.phase == "actions" and c.state.ratings == Ratings(2, 2, 3)
     assert c.state.pattern == "weinig-commitment"

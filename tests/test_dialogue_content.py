@@ -102,7 +102,7 @@ def test_unknown_key_in_an_action_names_the_file(tmp_path: Path) -> None:
     folder = _edit(
         tmp_path, "actions.yaml", "    priority: 2\n", "    priority: 2\n    prioriteit: 3\n"
     )
-    with pytest.raises(ConfigError, match=r"actions\.yaml:\d+: unknown key `actions.0.prioriteit`"):
+    with pytest.raises(ConfigError, match=r"actions\.yaml:\d+: unknown key `actions.1.prioriteit`"):
         load_content(folder)
 
 

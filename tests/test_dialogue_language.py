@@ -6,7 +6,7 @@ import pytest
 from dialogue_fixtures import content, talk
 
 from coach.dialogue.language import detect_language, resolve_language
-from coach.dialogue.parsing import extract_context, reflect_words
+from coach.dialogue.parsing import extract_context
 
 
 @pytest.mark.parametrize(
@@ -79,15 +79,23 @@ def test_short_replies_do_not_switch_the_language_back() -> None:
     assert c.reply.language == "en"
 
 
-def test_reflection_mirrors_content_words_in_their_original_form() -> None:
-    assert reflect_words("We vergaderen veel maar er gebeurt weinig") == [
-        "vergaderen",
-        "veel",
-        "gebeurt",
-        "weinig",
-    ]
-    assert reflect_words("De Gemeente Utrecht en de GGD") == ["Gemeente", "Utrecht", "GGD"]
-    assert reflect_words("ja") == []
+def test_a_role_is_kept_in_the_users_own_words() -> None:
+    for text, label in (
+        ("Ik ben wethouder in een regio met vijf gemeenten.", "wethouder"),
+        ("Als bestuurder van een zorgaanbieder zit ik in de stuurgroep.", "bestuurder"),
+        ("I'm the alderman for youth care.", "alderman"),
+    ):
+        ctx = extract_context(text, content().commands)
+        assert ctx.role == "partner" and ctx.role_label == label, text
+
+
+def test_a_place_name_is_not_listed_as_a_party() -> None:
+    ctx = extract_context(
+        "Ik werk bij Gemeente Zwolle en we werken samen met Icare in Kampen en omgeving.",
+        content().commands,
+    )
+    assert "Gemeente Zwolle" in ctx.parties and "Icare" in ctx.parties
+    assert "Kampen" not in ctx.parties
 
 
 def test_context_picks_names_and_organisation_words() -> None:
@@ -99,8 +107,3 @@ def test_context_picks_names_and_organisation_words() -> None:
     assert ctx.role == "partner"
     assert ctx.parties[:3] == ("Gemeente Utrecht", "woningcorporaties", "GGD")
     assert "dakloosheid" in ctx.theme
-
-
-def test_reflection_leaves_out_conjunctions_and_auxiliaries() -> None:
-    words = reflect_words("We hebben het nooit over stoppen gehad, terwijl het resultaat mager is.")
-    assert words == ["stoppen", "resultaat", "mager"]

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from coach.dialogue import machine
 from coach.dialogue.state import DialogueState
-from coach.models import SectionHints
+from coach.models import SectionHints, Understanding
 from tests.dialogue_fixtures import content, seed_card
 
 
@@ -38,15 +38,26 @@ def test_a_question_about_something_else_entirely_is_redirected() -> None:
 
 def test_a_focused_answer_is_searched_on_its_own() -> None:
     text = "Door de nieuwe wet moeten we de taken tussen gemeenten opnieuw verdelen."
-    assert machine.insight_query(_asking(), text, seed_card()) == text
+    query = machine.insight_query(_asking(), text, Understanding(), seed_card(), content())
+    assert query.text == text and query.user and query.mix == ()
+
+
+def test_an_answer_is_searched_together_with_what_its_signals_are_about() -> None:
+    text = "Door de nieuwe wet moeten we de taken tussen gemeenten opnieuw verdelen."
+    u = Understanding(signals=(("new_policy", 0.2),))
+    query = machine.insight_query(_asking(), text, u, seed_card(), content())
+    signal_query = content().signal_texts("new_policy").query
+    assert query.mix == (signal_query,) and query.text == text
+    assert query.user and query.mix_weight < 1
 
 
 def test_a_short_or_very_long_answer_is_searched_together_with_the_question() -> None:
     question = seed_card().central_questions[0]
-    assert machine.insight_query(_asking(), "ja, wel", seed_card()).endswith(question)
+    short = machine.insight_query(_asking(), "ja, wel", Understanding(), seed_card(), content())
+    assert short.text.endswith(question) and short.mix == (question,)
     long_text = "We werken al jaren samen met veel partners. " * 100
-    query = machine.insight_query(_asking(), long_text, seed_card())
-    assert query.endswith(question) and len(query) < 1200
+    query = machine.insight_query(_asking(), long_text, Understanding(), seed_card(), content())
+    assert query.text.endswith(question) and len(query.text) < 1200
 
 
 def test_an_insight_never_quotes_the_follow_up_asked_in_the_same_reply() -> None:

@@ -120,6 +120,8 @@ class FakeCoach:
         else:
             turn.text = "Hier is de samenvatting van ons gesprek over de samenwerking."
         turn.retrieved = retrieved
+        turn.intent = "command" if text in ("verder", "samenvatting") else "answer"
+        turn.signals = ["meeting_no_progress"] if "vergader" in text else []
         return turn
 
     def summary_markdown(self, session_id: str) -> str:
@@ -195,6 +197,9 @@ def test_the_session_is_deleted_after_the_run() -> None:
         ("language: en", "language"),
         ("actions_min: 1", "actions_min"),
         ("citations_min: 2", "citations_min"),
+        ("actions_any: [tijd]", "actions_any"),
+        ("signals_any: [money, exit_wish]", "signals_any"),
+        ("intent: question", "intent"),
     ],
 )
 def test_each_turn_expectation_fails_when_the_reply_does_not_meet_it(
@@ -222,6 +227,8 @@ def test_each_turn_expectation_fails_when_the_reply_does_not_meet_it(
         ("citations_min: 2", "citations_min"),
         ("max_turn_ms: 0.0001", "max_turn_ms"),
         ("summary_contains_any: [schijnsamenwerking]", "summary_contains_any"),
+        ("summary_not_contains: [Voortgang]", "summary_not_contains"),
+        ("actions_any: [tijd]", "actions_any"),
     ],
 )
 def test_each_end_expectation_fails_when_the_conversation_does_not_meet_it(
@@ -417,3 +424,55 @@ def test_run_suite_gates_and_reports(tmp_path: Path) -> None:
     )
     assert not gated.passed
     assert "citation_validity" in gated.report["gates"][0]["message"]
+
+
+UNDERSTOOD = """\
+name: gelezen en aangeboden
+turns:
+  - user: "We vergaderen veel maar er gebeurt weinig in de samenwerking."
+    expect:
+      intent: answer
+      signals_any: [money, meeting_no_progress]
+  - user: "Er komt een nieuwe partner bij."
+  - user: "ok"
+  - user: "commitment 4, voortgang 2, resultaat 2"
+  - user: "verder"
+    expect:
+      intent: command
+      actions_any: [tijd, iets anders]
+  - user: "samenvatting"
+end:
+  actions_any: [het commitment]
+  summary_not_contains: [traceback, schijnsamenwerking]
+"""
+
+
+def test_intent_signal_and_action_checks_hold_when_the_reply_meets_them() -> None:
+    assert _run(UNDERSTOOD).failure_messages() == []
+
+
+def test_actions_any_matches_an_id_exactly_or_part_of_a_title() -> None:
+    by_id = UNDERSTOOD.replace("actions_any: [tijd, iets anders]", "actions_any: [gesprek]")
+    assert _run(by_id).passed  # the id; the title "Bespreek het commitment" doesn't have it
+    part_of_id = by_id.replace("actions_any: [gesprek]", "actions_any: [gespr]")
+    [failure] = _run(part_of_id).failures
+    assert failure.name == "actions_any"
+    assert "gesprek (Bespreek het commitment)" in failure.actual
+    titles = UNDERSTOOD.replace("actions_any: [tijd, iets anders]", "actions_any: [TIJD VRIJ]")
+    assert _run(titles).passed
+
+
+def test_a_reply_without_recorded_signals_fails_signals_any_and_says_so() -> None:
+    from coach.evaluation.checks import check_turn
+    from coach.evaluation.scripts import Expect
+
+    [check] = check_turn(Expect(signals_any=["money"]), {"text": "hoi"}, 1, 3)
+    assert not check.passed and check.actual == "no signals recorded with this reply"
+
+
+def test_summary_not_contains_fails_when_there_is_no_summary() -> None:
+    coach = FakeCoach()
+    coach.summary_markdown = None  # type: ignore[assignment,method-assign]
+    result = _run("name: x\nturns:\n  - user: hoi\nend:\n  summary_not_contains: [x]\n", coach)
+    [failure] = result.failures
+    assert failure.name == "summary_not_contains" and failure.actual == "no summary available"

@@ -200,3 +200,50 @@ def test_non_utf8_file_is_an_error(tmp_path: Path) -> None:
     bad.write_bytes("name: café\nturns:\n  - user: hoi\n".encode("latin-1"))
     with pytest.raises(ScriptError, match="UTF-8"):
         load_script(bad)
+
+
+def test_understanding_and_action_keys_load_and_accept_a_single_string() -> None:
+    script = parse_script(
+        "name: x\nturns:\n  - user: hoi\n    expect:\n      intent: answer\n"
+        "      signals_any: money\n      actions_any: [kick-off, Maak tijd]\n"
+        "end:\n  actions_any: kick-off\n  summary_not_contains: traceback\n"
+    )
+    expect = script.model.turns[0].expect
+    assert expect is not None and expect.intent == "answer" and expect.signals_any == ["money"]
+    assert expect.actions_any == ["kick-off", "Maak tijd"]
+    end = script.model.end
+    assert end is not None and end.actions_any == ["kick-off"]
+    assert end.summary_not_contains == ["traceback"]
+
+
+def test_unknown_signal_is_an_error_naming_line_and_choices() -> None:
+    err = _error("name: x\nturns:\n  - user: hoi\n    expect:\n      signals_any: [mony]\n")
+    assert err.line == 5
+    assert "unknown signal 'mony'" in str(err) and "money" in str(err)
+
+
+def test_unknown_intent_is_an_error_naming_line_and_choices() -> None:
+    err = _error("name: x\nturns:\n  - user: hoi\n    expect:\n      intent: anwser\n")
+    assert err.line == 5
+    assert "unknown intent 'anwser'" in str(err) and "correction" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("snippet", "key"),
+    [
+        ("    expect:\n      intent: [answer]\n", "intent"),
+        ("    expect:\n      actions_any: {id: x}\n", "actions_any"),
+        ("    expect:\n      signals_any: 3\n", "signals_any"),
+        ("end:\n  summary_not_contains: {a: b}\n", "summary_not_contains"),
+        ("end:\n  actions_any: 7\n", "actions_any"),
+    ],
+)
+def test_new_keys_with_the_wrong_type_name_file_line_and_key(snippet: str, key: str) -> None:
+    err = _error("name: x\nturns:\n  - user: hoi\n" + snippet, "s.yaml")
+    assert err.line == 5
+    assert str(err).startswith("s.yaml:5:") and key in str(err)
+
+
+def test_a_misspelt_new_key_is_an_unknown_key() -> None:
+    err = _error("name: x\nturns:\n  - user: hoi\nend:\n  summary_not_contain: [x]\n")
+    assert err.line == 5 and "unknown key `summary_not_contain`" in str(err)

@@ -8,12 +8,14 @@ test_chat_cli.py).
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from coach.dialogue.content import load_content
-from coach.errors import SessionNotFound
+from coach.errors import InputError, ModelUnavailable, SessionNotFound
 from coach.models import Card, Citation, Hit, Passage
 from coach.service import Coach, clean_user_text, new_session_id
 from coach.sessions import SessionStore
@@ -28,8 +30,22 @@ class FakeSearcher:
         self._cards = {c.id: c for c in cards}
         self._search = FakeSearch(cards)
 
-    def search(self, query: str, k: int = 5) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        vector: object = None,
+        windows: bool = False,
+        window_vector: object = None,
+    ) -> list[Hit]:
         return self._search.search(query)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        raise ModelUnavailable("keyword-only fake")
+
+    def fixed_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        raise ModelUnavailable("keyword-only fake")
 
     def cards(self) -> dict[str, Card]:
         return dict(self._cards)
@@ -244,3 +260,17 @@ def test_session_ids_can_be_typed_as_command_line_arguments() -> None:
     ids = {new_session_id() for _ in range(2000)}
     assert len(ids) == 2000
     assert not any(i.startswith("-") for i in ids)
+
+
+def test_who_and_when_of_a_chosen_action_appear_in_the_summary(tmp_path: Path) -> None:
+    coach = make_coach(tmp_path)
+    session = coach.start_session().session
+    for text in DUTCH_RUN[:-1]:
+        coach.reply(session, text)
+    coach.reply(session, "1")
+    chosen = coach.state(session).chosen[0]
+    coach.plan_action(session, chosen, "Anna (gemeente)", "voor 1 maart")
+    summary = coach.summary_markdown(session)
+    assert "- Wie: Anna (gemeente)" in summary and "- Wanneer: voor 1 maart" in summary
+    with pytest.raises(InputError, match="not chosen"):
+        coach.plan_action(session, "no-such-action", "x", "y")

@@ -55,3 +55,11 @@ def test_the_request_cap_must_be_above_the_message_limit(tmp_path: Path) -> None
         load_settings({"COACH_HOME": str(tmp_path), "COACH_MAX_REQUEST_CHARS": "1000"})
     raised = load_settings({"COACH_HOME": str(tmp_path), "COACH_MAX_REQUEST_CHARS": "50000"})
     assert raised.max_request_chars == 50000
+
+
+def test_max_file_size_defaults_to_5_mb_and_reads_the_environment(tmp_path: Path) -> None:
+    assert load_settings({"COACH_HOME": str(tmp_path)}).max_file_bytes == 5 * 1024 * 1024
+    settings = load_settings({"COACH_HOME": str(tmp_path), "COACH_MAX_FILE_MB": "0.5"})
+    assert settings.max_file_mb == 0.5 and settings.max_file_bytes == 512 * 1024
+    with pytest.raises(ConfigError, match="COACH_MAX_FILE_MB"):
+        load_settings({"COACH_HOME": str(tmp_path), "COACH_MAX_FILE_MB": "-1"})

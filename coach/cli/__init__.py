@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "coach.cli.serve",  # serve
     "coach.cli.plan",  # plan
     "coach.cli.evaluate",  # eval run
+    "coach.cli.understanding",  # eval understanding
 )
 
 
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"coach {version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     eval_parser = commands.add_parser(
-        "eval", help="quality checks: retrieval and scripted conversations"
+        "eval", help="quality checks: retrieval, understanding and scripted conversations"
     )
     eval_commands = eval_parser.add_subparsers(dest="eval_command", metavar="EVAL")
     eval_parser.set_defaults(func=lambda args: _missing(eval_parser))

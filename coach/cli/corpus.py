@@ -42,7 +42,16 @@ def register(commands: Any, eval_commands: Any) -> None:
     p.add_argument(
         "--rebuild", action="store_true", help="drop the vectors and embed everything again"
     )
-    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the summary as JSON (progress on stderr as JSON lines)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with status 1 when any file was skipped (the rest is still indexed)",
+    )
     p.set_defaults(func=run_ingest)
 
     p = commands.add_parser(
@@ -92,8 +101,8 @@ def register(commands: Any, eval_commands: Any) -> None:
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    """Update the index and print the summary and any problems."""
-    from coach.index import ingest
+    """Update the index and print the summary and any problems (progress goes to stderr)."""
+    from coach.index import Progress, ingest
     from coach.settings import load_settings
 
     for folder in args.corpus:  # checked before anything is remembered
@@ -107,16 +116,22 @@ def run_ingest(args: argparse.Namespace) -> int:
         extra_dirs=args.corpus,
         forget=args.forget,
         rebuild=args.rebuild,
-        progress=not args.json,
+        progress=Progress.auto(json_lines=args.json),
     )
     if report.notice:
         print(f"coach: note: {report.notice}", file=sys.stderr)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-        return 0
-    print(report.summary())
-    for problem in report.problems:
-        print(f"problem: {problem}")
+    else:
+        print(report.summary())
+        for problem in report.problems:
+            print(f"problem: {problem}")
+    if args.strict and report.problems:
+        print(
+            f"coach: {len(report.problems)} problem(s) (--strict); the other files were indexed.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -52,6 +52,12 @@ def register(commands: Any, eval_commands: Any) -> None:
     p.add_argument(
         "--no-retrieval", action="store_true", help="skip the retrieval metrics (faster)"
     )
+    p.add_argument(
+        "--no-understanding",
+        action="store_true",
+        help="skip the understanding metrics (eval/understanding_*.yaml; see "
+        "`coach eval understanding`)",
+    )
     p.set_defaults(func=run)
 
 
@@ -74,7 +80,13 @@ def run(args: argparse.Namespace) -> int:
         write_junit,
         write_report,
     )
-    from coach.evaluation.runner import ScriptResult, retrieval_metrics, run_suite, shipped_scripts
+    from coach.evaluation.runner import (
+        ScriptResult,
+        retrieval_metrics,
+        run_suite,
+        shipped_scripts,
+        understanding_metrics,
+    )
     from coach.evaluation.scripts import load_scripts
     from coach.settings import load_settings
 
@@ -97,10 +109,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {'ok  ' if result.passed else 'FAIL'} {result.name}", file=sys.stderr)
 
     retrieval = None if args.no_retrieval else retrieval_metrics(settings)
+    understanding = None if args.no_understanding else understanding_metrics(coach)
     outcome = run_suite(
         coach,
         scripts,
         retrieval=retrieval,
+        understanding=understanding,
         baseline=baseline,
         baseline_path=args.baseline,
         gates=gates,
@@ -133,6 +147,10 @@ def run(args: argparse.Namespace) -> int:
     elif retrieval and retrieval.get("failed_thresholds"):
         below = "; ".join(map(str, retrieval["failed_thresholds"]))
         print(f"(retrieval below the dev set's own thresholds: {below})")
+    if understanding and understanding.get("skipped"):
+        print(f"(understanding metrics skipped: {understanding['skipped']})")
+    for note in (understanding or {}).get("notes", []):
+        print(f"(understanding: {note})")
     for gate in report["gates"]:
         print(gate["message"])
     print(

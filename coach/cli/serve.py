@@ -8,14 +8,19 @@ the login comes from `COACH_AUTH` / `auth` in config.toml ("user:password").
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import socket
 import sys
+import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from coach.errors import ConfigError
+
+T = TypeVar("T")
 
 
 def register(commands: Any, eval_commands: Any) -> None:
@@ -32,18 +37,26 @@ def register(commands: Any, eval_commands: Any) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    """Build the coach, start the server, print the URL and serve until Ctrl+C."""
+    """Build the coach, start the server, print the URL and serve until Ctrl+C.
+
+    Importing Gradio takes about as long as loading the coach (model, index,
+    the first vector search), so the coach is built in a background thread
+    while the main thread imports Gradio; the first reply no longer waits for
+    both one after the other.
+    """
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     started = time.perf_counter()
-    from coach.service import build_coach
     from coach.settings import load_settings
-    from coach.ui.app import create_app, launch_app, parse_auth
+    from coach.ui.auth import parse_auth
 
     settings = load_settings(host=args.host, port=args.port)
     parse_auth(settings.auth)  # a malformed COACH_AUTH fails before the slow part
     check_port(settings.host, settings.port)  # so does a busy port
     print("coach: loading the index (building it on first start)…", file=sys.stderr, flush=True)
-    coach = build_coach(settings, ingest_if_missing=True)
+    building = _in_background(lambda: _ready_coach(settings))
+    from coach.ui.app import create_app, launch_app
+
+    coach = building()
     if coach.notice:
         print(f"coach: note: {coach.notice}", file=sys.stderr)
     app = create_app(coach)
@@ -99,3 +112,35 @@ def check_port(host: str, port: int) -> None:
                 "above 1024, e.g. coach serve --port 7861"
             ) from None
         raise
+
+
+def _ready_coach(settings: Any) -> Any:
+    """The coach, with the model and the vector index warmed by one search."""
+    from coach.service import build_coach
+
+    coach = build_coach(settings, ingest_if_missing=True)
+    with contextlib.suppress(Exception):  # a warm-up only; a real problem shows on first use
+        coach.search("samenwerking", k=1)
+    return coach
+
+
+def _in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """Run `work` in a daemon thread; the returned function waits and returns (or raises)."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # handed to the waiting thread, raised there
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="coach-build", daemon=True)
+    thread.start()
+
+    def wait() -> T:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return cast(T, box["value"])
+
+    return wait

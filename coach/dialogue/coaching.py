@@ -1,9 +1,10 @@
 """Coaching choices: which follow-up, which quote, which balance pattern, which actions.
 
-Pure ranking functions over the card, the content files and the user's words.
-Relevance is stem overlap (Dutch and English Snowball stems) plus whole-phrase
-keyword hits; every tie is broken by the order in the data, so the same
-conversation always gets the same choices.
+Pure ranking functions over the card, the content files, the situation
+signals the understanding step read in the user's messages, and the user's
+words. Signals count most; stem overlap (Dutch and English Snowball stems)
+and keyword hits come second. Every tie is broken by the order in the data,
+so the same conversation always gets the same choices.
 """
 
 from __future__ import annotations
@@ -16,10 +17,18 @@ from coach.dialogue.language import content_words, stem_keys, stems
 from coach.dialogue.parsing import phrase_in
 from coach.dialogue.schema import ActionSpec, Pattern, RatingRanges
 from coach.dialogue.state import DialogueState
-from coach.grounding import check_citations, cite, quote_score
+from coach.grounding import check_citations, cite, overlaps, quote_score, window_quote
 from coach.models import Card, Citation, Hit, Ratings
 
 MAX_FOLLOWUPS_PER_QUESTION = 2
+SIGNAL_FIT = 4  # a shared signal outweighs a few shared words when picking a follow-up
+CENTRAL_FIT = 3  # bonus for a fitting follow-up of the central question being answered
+# Quote choice, in units of retrieval rank: a repeat moves a passage down the ranking.
+REPLY_REPEAT = 1.5  # same passage as another quote in this reply (another sentence of it)
+SESSION_REPEAT = 0.75  # passage quoted earlier in the session: only a clear best stays first
+SESSION_SAME_QUOTE = 2.5  # the very same sentences quoted earlier in the session
+UNRELATED = 2.0  # without scored windows: a quote sharing no word with the query
+WINDOW_WEIGHT = 5.0  # how much a closer sentence window counts (0.01 cosine = 0.05 rank)
 
 
 # --- follow-ups ---------------------------------------------------------------
@@ -43,14 +52,36 @@ def pick_followup(
     answer: str,
     central: str,
     force: bool,
+    signals: Sequence[str] = (),
 ) -> int | None:
-    """The unused follow-up most relevant to the answer; with `force`, the best unused anyway."""
+    """The unused follow-up that fits the answer best; with `force`, the best unused anyway.
+
+    Fit is led by the answer's situation signals (a follow-up lists the signals it
+    digs into), then by word overlap. A follow-up the user has in effect already
+    answered (one of its `answered_by` signals came up in this conversation: someone
+    who said they want out is not asked whether they dare to stop) is never asked.
+    """
     if state.followups_here >= MAX_FOLLOWUPS_PER_QUESTION:
         return None
-    unused = [j for j in range(len(card.followup_questions)) if j not in state.followups_asked]
+    raised = set(state.signals()) | set(signals)
+    unused = [
+        j
+        for j in range(len(card.followup_questions))
+        if j not in state.followups_asked
+        and not set(content.followup_answered_by(card, j)) & raised
+    ]
     if not unused:
         return None
-    relevant = [(_relevance(answer, content.followup_terms(card, j)), -j, j) for j in unused]
+    current = set(signals)
+
+    def fit(j: int) -> int:
+        base = SIGNAL_FIT * len(current & set(content.followup_signals(card, j)))
+        base += _relevance(answer, content.followup_terms(card, j))
+        if base and state.question_index in content.followup_central(card, j):
+            base += CENTRAL_FIT  # among fitting follow-ups, those about this question first
+        return base
+
+    relevant = [(fit(j), -j, j) for j in unused]
     best = max(relevant)
     if best[0] > 0:
         return best[2]
@@ -81,33 +112,48 @@ def grounded_citation(
     retrieved_ids: set[str],
     corpus_texts: Mapping[str, str],
     avoid: Sequence[Citation] = (),
+    earlier: Sequence[Citation] = (),
     skip_texts: Sequence[str] = (),
 ) -> Citation | None:
-    """The best hit's checked citation, or a later related one when its passage is in `avoid`.
+    """The checked citation that fits `query` best, with soft penalties for repeats.
 
-    Hits from unquotable sections, and quotes that only repeat `skip_texts` (the
-    question just asked), are passed over. Avoiding by passage keeps one reply (or
-    session) from quoting the same paragraph twice in slightly different cuts.
+    The passage follows retrieval's ranking (dense, BM25 and the cards' hints fused),
+    and within it the quote is the sentence window closest to the query by embedding.
+    A passage already quoted in this reply (`avoid`) or earlier in the session
+    (`earlier`) moves down a little in the ranking, and a quote shown before moves
+    down more, so the best passage is quoted again only when it is clearly the best;
+    the very same quote is never shown twice in one reply. Hits from unquotable
+    sections, and quotes that only repeat `skip_texts` (the question just asked), are
+    passed over.
     """
-    shown = {c.passage_id for c in avoid}
+    in_reply = {c.passage_id for c in avoid}
+    quoted = [c.quote for c in avoid]
+    before = {c.passage_id for c in earlier}
+    said_before = [c.quote for c in earlier]
     skip = [" ".join(t.split()).casefold().rstrip("?. ") for t in skip_texts if len(t) >= 20]
-    first: Citation | None = None
-    for hit in hits:
+    best: tuple[float, int, Citation] | None = None
+    for order, hit in enumerate(hits):
         if not quotable(hit, content):
             continue
-        checked = check_citations([cite(hit, query)], retrieved_ids, corpus_texts)
-        if not checked:
+        candidate = cite(hit, query, quoted, said_before)
+        checked = check_citations([candidate], retrieved_ids, corpus_texts)
+        if not checked or checked[0].quote in quoted:
             continue
         citation = checked[0]
         quote = " ".join(citation.quote.split()).casefold()
         if any(s in quote for s in skip):
             continue
-        if citation.passage_id not in shown:
-            if first is None or quote_score(citation.quote, query) > 0:
-                return citation
-            continue
-        first = first or citation
-    return first
+        place = float(order)
+        place += REPLY_REPEAT if citation.passage_id in in_reply else 0.0
+        place += SESSION_REPEAT if citation.passage_id in before else 0.0
+        place += SESSION_SAME_QUOTE if overlaps(citation.quote, said_before) else 0.0
+        if not hit.windows and order > 0 and quote_score(citation.quote, query) == 0:
+            place += UNRELATED
+        fit = window_quote(hit, quoted, said_before)[1] if hit.windows else 0.0
+        score = WINDOW_WEIGHT * fit - place
+        if best is None or score > best[0]:
+            best = (score, order, citation)
+    return best[2] if best else None
 
 
 def qa_citations(
@@ -154,8 +200,14 @@ def balance_pattern(ratings: Ratings, content: DialogueContent) -> Pattern:
 
 
 def user_text(state: DialogueState) -> str:
-    """Everything the user told the coach (intake and answers), for keyword conditions."""
-    return "\n".join([state.context.text, *(a.text[:4000] for a in state.answers)])
+    """Everything the user told the coach (intake, answers, notes), for keyword conditions."""
+    return "\n".join(
+        [
+            state.context.text,
+            *(a.text[:4000] for a in state.answers),
+            *(n.text for n in state.notes),
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -165,7 +217,8 @@ class Candidate:
     spec: ActionSpec
     score: int
     relevant: bool
-    words: tuple[str, ...]  # the user's words that matched its keywords
+    signal: str | None  # the raised signal that weighs most for this action, if any
+    words: tuple[str, ...] = ()  # the user's words that matched its keywords
 
 
 def _word_index(text: str) -> dict[str, tuple[int, str]]:
@@ -199,19 +252,45 @@ def keyword_words(
     return tuple(unique[:3])
 
 
+# Weights of the reasons an action fits; a signal raised twice counts twice (at most).
+SIGNAL_WEIGHT = 4
+RATINGS_WEIGHT = 3
+PATTERN_BONUS = 3
+KEYWORD_WEIGHT = 1
+MAX_SIGNAL_REPEATS = 2
+
+
 def rank_actions(
     state: DialogueState, ratings: Ratings, pattern: Pattern | None, content: DialogueContent
 ) -> list[Candidate]:
-    """All library actions, the fitting ones first, best first, ties in library order."""
+    """All library actions, the fitting ones first, best first, ties in library order.
+
+    What the user said leads: each situation signal raised in the conversation
+    adds its weight for the actions that address it (twice when it came up
+    repeatedly). The ratings, the balance pattern and keyword hits follow.
+    """
+    counts = state.signal_counts()
     text = user_text(state)
     index = _word_index(text)
     suggested = pattern.suggest if pattern is not None else ()
     ranked = []
     for order, spec in enumerate(content.library.actions):
+        by_signal = {
+            sig: weight * min(counts[sig], MAX_SIGNAL_REPEATS)
+            for sig, weight in spec.signals.items()
+            if counts[sig]
+        }
+        top = max(by_signal, key=lambda sig: (by_signal[sig], -order), default=None)
         by_ratings = ranges_match(spec.ratings, ratings)
         found = keyword_words(spec, text, index)
-        bonus = 4 if spec.id in suggested else 0
-        score = 3 * by_ratings + bonus + 2 * len(found) + spec.priority
-        relevant = by_ratings or bool(found) or bool(bonus)
-        ranked.append((not relevant, -score, order, Candidate(spec, score, relevant, found)))
+        bonus = PATTERN_BONUS if spec.id in suggested else 0
+        score = (
+            SIGNAL_WEIGHT * sum(by_signal.values())
+            + RATINGS_WEIGHT * by_ratings
+            + bonus
+            + KEYWORD_WEIGHT * min(len(found), 2)
+            + spec.priority
+        )
+        relevant = bool(by_signal) or by_ratings or bool(bonus)
+        ranked.append((not relevant, -score, order, Candidate(spec, score, relevant, top, found)))
     return [c for *_, c in sorted(ranked, key=lambda r: r[:3])]

@@ -23,22 +23,25 @@ from coach.dialogue.schema import (
     COMMAND_NAMES,
     MESSAGE_VARS,
     PATTERN_VARS,
-    PHASES,
     RATING_NAMES,
+    SUGGESTION_KEYS,
+    WHY_SAID_VARS,
     WHY_VARS,
-    WHY_WORDS_VARS,
     ActionsFile,
     BankCentral,
     BankFollowup,
     CardQuestions,
     CommandsFile,
     MessagesFile,
+    ReflectionsFile,
+    SignalTexts,
     Texts,
     WordLists,
 )
 from coach.errors import ConfigError
 from coach.models import Card
 from coach.templates import placeholders, render_template
+from coach.understanding.labels import SIGNALS
 from coach.yamlfile import LazyNodes, line_of, parse_yaml, read_yaml
 
 __all__ = ["RATING_NAMES", "DialogueContent", "load_content", "render_template"]
@@ -86,7 +89,7 @@ def _check_messages(parsed: MessagesFile, path: Path, node: LazyNodes) -> None:
             _check_template(
                 text, allowed, path, node, ("messages", key, lang), f"message `{key}` ({lang})"
             )
-    for phase in PHASES:
+    for phase in SUGGESTION_KEYS:
         lists = parsed.suggestions.get(phase)
         if lists is None:
             raise ConfigError(
@@ -99,10 +102,10 @@ def _check_messages(parsed: MessagesFile, path: Path, node: LazyNodes) -> None:
                     f"give 2-4 suggestions for `{phase}` ({lang})."
                 )
     for phase in parsed.suggestions:
-        if phase not in PHASES:
+        if phase not in SUGGESTION_KEYS:
             raise ConfigError(
                 f"{path}:{line_of(node, ('suggestions', phase))}: unknown phase "
-                f"`{phase}`; use one of {', '.join(PHASES)}."
+                f"`{phase}`; use one of {', '.join(SUGGESTION_KEYS)}."
             )
 
 
@@ -123,14 +126,20 @@ def _check_actions(parsed: ActionsFile, path: Path, node: LazyNodes) -> None:
                 ("actions", i, "why", lang),
                 f"`why` of action `{spec.id}` ({lang})",
             )
-            if spec.why_words is not None:
+            if spec.why_said is not None:
                 _check_template(
-                    spec.why_words.get(lang),
-                    WHY_WORDS_VARS,
+                    spec.why_said.get(lang),
+                    WHY_SAID_VARS,
                     path,
                     node,
-                    ("actions", i, "why_words", lang),
-                    f"`why_words` of `{spec.id}` ({lang})",
+                    ("actions", i, "why_said", lang),
+                    f"`why_said` of `{spec.id}` ({lang})",
+                )
+        for signal in spec.signals:
+            if signal not in SIGNALS:
+                raise ConfigError(
+                    f"{path}:{line_of(node, ('actions', i, 'signals', signal))}: action "
+                    f"`{spec.id}` names unknown signal `{signal}`; known: {', '.join(SIGNALS)}."
                 )
     for i, pattern in enumerate(parsed.patterns):
         for lang in ("nl", "en"):
@@ -181,6 +190,39 @@ def _check_commands(parsed: CommandsFile, path: Path, node: LazyNodes) -> None:
             )
 
 
+FEELINGS = ("general", "fatigue", "anger")
+REQUESTS = ("agenda", "generic")
+
+
+def _check_reflections(parsed: ReflectionsFile, path: Path, node: LazyNodes) -> None:
+    """Every signal has its texts; feelings and requests use known keys only."""
+    for kind, known, table in (
+        ("signals", SIGNALS, parsed.signals),
+        ("feelings", FEELINGS, parsed.feelings),
+        ("requests", REQUESTS, parsed.requests),
+    ):
+        for key in table:
+            if key not in known:
+                raise ConfigError(
+                    f"{path}:{line_of(node, (kind, key))}: unknown key `{key}` under "
+                    f"`{kind}`; use {', '.join(known)}."
+                )
+        for key in known:
+            if key not in table:
+                raise ConfigError(f"{path}: `{kind}.{key}` is missing; add its nl and en texts.")
+
+
+def _check_bank_signals(bank: Mapping[str, CardQuestions], path: Path) -> None:
+    for card_id, entry in bank.items():
+        for followup in entry.followups:
+            for signal in (*followup.signals, *followup.answered_by):
+                if signal not in SIGNALS:
+                    raise ConfigError(
+                        f'{path}: card `{card_id}`, follow-up "{followup.nl[:40]}…" names '
+                        f"unknown signal `{signal}`; known: {', '.join(SIGNALS)}."
+                    )
+
+
 def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
@@ -209,8 +251,26 @@ class DialogueContent:
     commands: CommandsFile
     library: ActionsFile
     bank: Mapping[str, CardQuestions]
+    reflections: ReflectionsFile
     files: Mapping[str, str] = field(default_factory=dict)
     domain_stems: frozenset[str] = frozenset()  # question-bank and topic words, stemmed
+
+    # -- reflections -------------------------------------------------------------
+    def signal_texts(self, signal: str) -> SignalTexts | None:
+        return self.reflections.signals.get(signal)
+
+    def followup_signals(self, card: Card, index: int) -> tuple[str, ...]:
+        entry = self._followup_entry(card, index)
+        return entry.signals if entry is not None else ()
+
+    def followup_central(self, card: Card, index: int) -> tuple[int, ...]:
+        """The central questions (0-based) follow-up `index` belongs to, if the bank says."""
+        entry = self._followup_entry(card, index)
+        return tuple(n - 1 for n in entry.central) if entry is not None else ()
+
+    def followup_answered_by(self, card: Card, index: int) -> tuple[str, ...]:
+        entry = self._followup_entry(card, index)
+        return entry.answered_by if entry is not None else ()
 
     # -- words -----------------------------------------------------------------
     def render(self, key: str, language: str, **values: Any) -> str:
@@ -308,13 +368,21 @@ def load_content(prompts_dir: Path) -> DialogueContent:
         + [t for entry in bank.values() for c in entry.central for t in (c.nl, c.en)]
         + [t for entry in bank.values() for f in entry.followups for t in (f.nl, f.en, *f.keywords)]
     )
-    files = {name: str(path) for name, path in paths.items()} | {"question_bank": str(bank_path)}
+    reflections_path = prompts_dir / "reflections.yaml"
+    reflections, node = parse_yaml(ReflectionsFile, reflections_path)
+    _check_reflections(reflections, reflections_path, node)
+    _check_bank_signals(bank, bank_path)
+    files = {name: str(path) for name, path in paths.items()} | {
+        "question_bank": str(bank_path),
+        "reflections": str(reflections_path),
+    }
     return DialogueContent(
         messages=messages.messages,
         suggestions=messages.suggestions,
         commands=commands,
         library=actions,
         bank=bank,
+        reflections=reflections,
         files=files,
         domain_stems=stems(vocabulary),
     )

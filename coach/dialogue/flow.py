@@ -1,7 +1,11 @@
 """Moving through the conversation: intake, questions and follow-ups, balance, actions.
 
-One handler per way an expected message can be read (`Plan.kind`): an answer,
-"move on", "no", ratings, the balance left behind, a choice of actions.
+One handler per way an expected message can be read (`Plan.kind`): an intake,
+an answer, a correction, "move on", "no", ratings (and their confirmation), a
+statement given where something else was asked, the balance left behind, a
+choice of actions. Every handler reads the Understanding the service computed
+for the message: its signals steer the reflection, the follow-up, the insight
+and the actions; nothing the user says is dropped.
 """
 
 from __future__ import annotations
@@ -10,36 +14,65 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from coach.dialogue.coaching import balance_pattern, pick_followup, rank_actions
-from coach.dialogue.parsing import extract_context, is_phrase, parse_choice, reflect_words
+from coach.dialogue.language import words
+from coach.dialogue.parsing import certain_ratings, extract_context, parse_ratings
+from coach.dialogue.reflect import feeling, reflection
 from coach.dialogue.schema import RATING_NAMES
-from coach.dialogue.state import Answer, DialogueState
+from coach.dialogue.state import CLARIFY, Answer, DialogueState, Note
 from coach.dialogue.summary import summary_markdown
 from coach.dialogue.turn import Result, Turn
-from coach.models import Action, Ratings
+from coach.models import Action, Citation, Ratings
 from coach.templates import render_template
+
+PRIVATE_MAX_WORDS = 25
+CORRECTION_OVERLAP = 0.3  # share of an earlier answer's letter 4-grams a correction takes up
 
 # --- moving through the questions ----------------------------------------------
 
 
 def _enter_balance(t: Turn, state: DialogueState) -> DialogueState:
+    """Ask for the ratings; ratings the user already gave along the way are confirmed."""
+    early = state.ratings if state.ratings.complete() else None
     state = replace(
         state,
         phase="balance",
         pending_followup=None,
         ratings=Ratings(),
+        proposed=early,
         pattern=None,
         offered=(),
         chosen=(),
     )
-    t.say("ask_balance")
+    if early is not None:
+        t.say("ratings_given_earlier")
+        t.parts.append(t.confirm_ratings(early))
+        t.suggestions = t.content.suggestions_for("confirm", t.lang)
+    else:
+        t.say("ask_balance")
     return state
+
+
+def _ratings_in_answer(t: Turn, state: DialogueState) -> DialogueState:
+    """Ratings named with a label and a number inside an answer are kept, not lost."""
+    sure = certain_ratings(t.text, t.content.commands)
+    if not sure:
+        return state
+    parse = parse_ratings(t.text, Ratings(), t.content.commands)
+    values = {n: v for n, v in parse.values.items() if n in sure}
+    current = {n: getattr(state.ratings, n) for n in RATING_NAMES}
+    return replace(state, ratings=Ratings(**{**current, **values}))
 
 
 def goto_question(t: Turn, state: DialogueState, index: int) -> DialogueState:
     if index >= len(t.card.central_questions):
         return _enter_balance(t, state)
     state = replace(
-        state, phase="question", question_index=index, pending_followup=None, followups_here=0
+        state,
+        phase="question",
+        question_index=index,
+        pending_followup=None,
+        followups_here=0,
+        clarifying=None,
     )
     t.parts.append(t.ask_central(index))
     return state
@@ -61,36 +94,48 @@ def _begin_questions(t: Turn, state: DialogueState) -> DialogueState:
 
 
 def _record(state: DialogueState, answer: Answer) -> DialogueState:
+    """Store an answer in its slot; a clarification adds to the one before it."""
+    old = state.answer_to(answer.question, answer.followup)
+    if old is not None and answer.followup == CLARIFY:
+        answer = replace(
+            answer,
+            text=f"{old.text}\n{answer.text}",
+            signals=tuple(dict.fromkeys(old.signals + answer.signals)),
+        )
     kept = tuple(
         a for a in state.answers if (a.question, a.followup) != (answer.question, answer.followup)
     )
     return replace(state, answers=(*kept, answer))
 
 
-def _reflect_and_ground(
-    t: Turn, answer: str, question: str, followup: bool, next_question: str | None = None
-) -> None:
-    """Mirror the user's own key words, then offer one grounded insight.
+def _private(t: Turn) -> bool:
+    """A short message that is mainly a feeling stays out of the shareable summary; a
+    longer one carries content (a plan, a story) the user will want to share."""
+    return t.understanding.intent == "emotion" and len(t.text.split()) <= PRIVATE_MAX_WORDS
 
-    After a follow-up the insight is only shown when it is new to the session:
-    repeating a quote adds nothing, and the central answer already had one.
-    """
-    mirrored = reflect_words(answer)
-    if mirrored:
-        t.say("reflect", words=t.quoted(mirrored))
-    else:
-        t.say("reflect_plain")
-    query = answer if mirrored else f"{answer} {question}"
-    # Never quote the question just answered, nor the follow-up about to be asked.
-    skip = [question] if next_question is None else [question, next_question]
-    citation = t.ground("insight", query[:4000], session_avoid=True, skip_texts=skip)
-    if (
-        citation is not None
-        and followup
-        and citation.passage_id in {c.passage_id for c in t.state.cited}
-    ):
-        return
-    t.quote(citation)
+
+def _answer_of(t: Turn, followup: int | None) -> Answer:
+    u = t.understanding
+    return Answer(
+        t.state.question_index,
+        followup,
+        (u.answer_part or t.text).strip(),
+        u.signal_ids,
+        private=_private(t),
+    )
+
+
+def _question_texts(t: Turn, state: DialogueState) -> tuple[str, str]:
+    """The card text of the question being answered and of its central question."""
+    central = t.card.central_questions[state.question_index]
+    if state.phase == "followup" and state.pending_followup is not None:
+        return t.card.followup_questions[state.pending_followup], central
+    return central, central
+
+
+def _text_of(t: Turn, followup: int | None) -> str | None:
+    """The card's text of a follow-up (what a quote must not repeat)."""
+    return None if followup is None else t.card.followup_questions[followup]
 
 
 def _followup_or_advance(t: Turn, state: DialogueState, choice: int | None) -> DialogueState:
@@ -107,42 +152,133 @@ def _followup_or_advance(t: Turn, state: DialogueState, choice: int | None) -> D
     )
 
 
+def _insight(t: Turn, question: str, next_question: str | None, after_followup: bool) -> None:
+    """One grounded insight about the answer.
+
+    After a follow-up it is only shown when its passage is new to the session:
+    the central answer already had one, and repeating adds nothing.
+    """
+    skip = [question] if next_question is None else [question, next_question]
+    citation = t.ground("insight", t.text[:4000], skip_texts=skip)
+    if (
+        citation is not None
+        and after_followup
+        and citation.passage_id in {c.passage_id for c in t.state.cited}
+    ):
+        return
+    t.quote(citation)
+
+
+def answer_questions_first(t: Turn) -> None:
+    """A question inside an answer gets its grounded answer before the coach goes on."""
+    from coach.dialogue.interrupts import qa_part
+
+    if "qa" in t.retrieved:
+        qa_part(t, resume=False)
+
+
+def on_intake(t: Turn) -> Result:
+    state, u = t.state, t.understanding
+    answer_questions_first(t)
+    context = extract_context(u.answer_part or t.text, t.content.commands)
+    context = replace(context, signals=u.signal_ids)
+    state = replace(state, context=context)
+    ack = [*feeling(t, u), t.msg("intake_thanks")]
+    if context.role:
+        ack.append(t.msg("intake_role", role=_role_text(t, state)))
+    if context.parties:
+        ack.append(t.msg("intake_parties", parties=t.content.join(list(context.parties), t.lang)))
+    t.parts.append(" ".join(ack))
+    return t.finish(_begin_questions(t, state))
+
+
+def _role_text(t: Turn, state: DialogueState) -> str:
+    """The role as the user named it ("wethouder"), or its category."""
+    ctx = state.context
+    return ctx.role_label or t.msg(f"role_{ctx.role}")
+
+
 def on_answer(t: Turn) -> Result:
-    state, text = t.state, t.text
-    if state.phase == "intake":
-        context = extract_context(text, t.content.commands)
-        state = replace(state, context=context)
-        ack = [t.msg("intake_thanks")]
-        if context.role:
-            ack.append(t.msg("intake_role", role=t.msg(f"role_{context.role}")))
-        if context.parties:
-            ack.append(
-                t.msg("intake_parties", parties=t.content.join(list(context.parties), t.lang))
-            )
-        t.parts.append(" ".join(ack))
-        return t.finish(_begin_questions(t, state))
-    if state.phase == "question":
-        state = _record(state, Answer(state.question_index, None, text))
-        state = replace(state, followups_here=0)
-        central = t.card.central_questions[state.question_index]
-        choice = pick_followup(
-            state, t.card, t.content, text, central, force=not state.followups_asked
-        )
-        _reflect_and_ground(t, text, central, followup=False, next_question=_text_of(t, choice))
-        return t.finish(_followup_or_advance(t, state, choice))
-    pending = state.pending_followup
-    assert pending is not None  # phase "followup" always has one
-    state = _record(state, Answer(state.question_index, pending, text))
-    question = t.card.followup_questions[pending]
-    central = t.card.central_questions[state.question_index]
-    choice = pick_followup(state, t.card, t.content, text, central, force=False)
-    _reflect_and_ground(t, text, question, followup=True, next_question=_text_of(t, choice))
+    """An answer to a central question, a follow-up, or a clarifying question."""
+    state, u = t.state, t.understanding
+    answer_questions_first(t)
+    question, central = _question_texts(t, state)
+    after_followup = state.phase == "followup"
+    state = _ratings_in_answer(t, state)
+    if state.clarifying:
+        state = replace(_record(state, _answer_of(t, CLARIFY)), clarifying=None)
+    elif state.phase == "question":
+        state = replace(_record(state, _answer_of(t, None)), followups_here=0)
+    else:
+        state = _record(state, _answer_of(t, state.pending_followup))
+    parts, clarify = reflection(t, u)
+    if clarify is not None and not t.state.clarifying:
+        t.parts += parts
+        return t.finish(replace(state, clarifying=clarify))
+    t.parts += parts
+    force = state.phase == "question" and not state.followups_asked
+    choice = pick_followup(state, t.card, t.content, t.text, central, force, u.signal_ids)
+    _insight(t, question, _text_of(t, choice), after_followup)
     return t.finish(_followup_or_advance(t, state, choice))
 
 
-def _text_of(t: Turn, followup: int | None) -> str | None:
-    """The card's text of a follow-up (what a quote must not repeat)."""
-    return None if followup is None else t.card.followup_questions[followup]
+def on_correction(t: Turn) -> Result:
+    """'Nee, ik bedoelde ...': the new words replace the last answer (history keeps both)."""
+    state, u = t.state, t.understanding
+    new_text = (u.answer_part or t.text).strip()
+    t.parts.append(t.variant("correction", t.content.reflections.correction.get(t.lang)))
+    if state.phase == "intake" or not state.answers:
+        context = replace(extract_context(new_text, t.content.commands), signals=u.signal_ids)
+        if state.phase == "intake" or context.role or context.parties:
+            state = replace(state, context=context)
+            if context.role:
+                t.parts.append(t.msg("intake_role", role=_role_text(t, state)))
+        t.parts += t.pending(state)
+        return t.finish(state)
+    last = _corrected_answer(state, t.text)
+    corrected = replace(
+        last,
+        text=new_text,
+        signals=u.signal_ids,
+        private=_private(t),
+        replaced=(*last.replaced, last.text),
+    )
+    answers = tuple(corrected if a is last else a for a in state.answers)
+    state = replace(state, answers=answers, clarifying=None)
+    parts, _ = reflection(t, replace(u, sarcasm=False, contradiction=False))
+    t.parts += parts
+    question = (
+        t.card.followup_questions[last.followup]
+        if last.followup is not None and last.followup >= 0
+        else t.card.central_questions[last.question]
+    )
+    if "insight" in t.retrieved:
+        citation = t.ground("insight", new_text[:4000], skip_texts=[question])
+        if citation is not None:
+            t.quote(citation)
+    t.say("correction_resume")
+    t.parts += t.pending(state)
+    return t.finish(state)
+
+
+def _grams(text: str) -> set[str]:
+    """Letter 4-grams within words: "afhaakt" and "haakt af" share most of theirs."""
+    return {w[i : i + 4] for w in words(text.lower()) for i in range(len(w) - 3)}
+
+
+def _corrected_answer(state: DialogueState, text: str) -> Answer:
+    """The answer a correction is about: the one whose words it takes up most ("nee, ik
+    bedoelde niet dat iedereen afhaakt" is about the answer that said so), or the latest
+    answer when none stands out."""
+    said = _grams(text)
+
+    def share(answer: Answer) -> float:
+        grams = _grams(answer.text)
+        return len(said & grams) / len(grams) if grams else 0.0
+
+    scores = [(share(a), i) for i, a in enumerate(state.answers)]
+    best, index = max(scores)
+    return state.answers[index] if best >= CORRECTION_OVERLAP else state.answers[-1]
 
 
 def on_move_on(t: Turn) -> Result:
@@ -158,41 +294,79 @@ def on_decline(t: Turn) -> Result:
     """'Nee' to a follow-up: keep it as the answer and move on."""
     state = t.state
     if state.pending_followup is not None:
-        state = _record(state, Answer(state.question_index, state.pending_followup, t.text))
+        state = _record(state, _answer_of(t, state.pending_followup))
     t.say("moving_on")
     return t.finish(_advance(t, state))
+
+
+def on_note(t: Turn) -> Result:
+    """A statement made where something else was asked (a stop criterion at the ratings
+    prompt, a feeling while choosing): kept, acknowledged, and the question asked again."""
+    u = t.understanding
+    note = Note(
+        t.state.phase,
+        t.text.strip()[:4000],
+        u.signal_ids,
+        private=u.intent == "emotion" and not u.signals,
+    )
+    state = replace(t.state, notes=(*t.state.notes, note))
+    t.parts += feeling(t, u)
+    if u.signals or u.intent != "emotion":
+        t.parts.append(t.variant("note", t.content.reflections.note_kept.get(t.lang)))
+    t.parts += t.pending(state)
+    return t.finish(state)
 
 
 # --- balance and actions ---------------------------------------------------------
 
 
+def _noted(t: Turn, values: dict[str, int]) -> str:
+    return t.content.join(
+        [
+            f"{t.rating_label(n)} {v}"
+            for n, v in sorted(values.items(), key=lambda kv: RATING_NAMES.index(kv[0]))
+        ],
+        t.lang,
+    )
+
+
 def on_ratings(t: Turn) -> Result:
     """Some ratings given (or none readable): note them and ask only for what is missing."""
     parse = t.plan.ratings
-    state = replace(t.state, phase="balance", offered=(), chosen=(), pattern=None)
+    state = replace(t.state, phase="balance", offered=(), chosen=(), pattern=None, proposed=None)
     if parse is not None and parse.values:
         state = replace(state, ratings=parse.merged(state.ratings))
-        noted = [
-            f"{t.rating_label(n)} {v}"
-            for n, v in sorted(parse.values.items(), key=lambda kv: RATING_NAMES.index(kv[0]))
-        ]
-        t.say("ratings_noted", ratings=t.content.join(noted, t.lang))
+        t.say("ratings_noted", ratings=_noted(t, parse.values))
     if parse is not None and parse.invalid:
         t.say("rating_invalid", values=t.content.join(list(parse.invalid), t.lang))
     if parse is not None and parse.decimals:
         t.say("rating_decimal", values=t.content.join(list(parse.decimals), t.lang))
     if parse is not None and parse.too_many:
         t.say("rating_too_many", count=parse.too_many, asked=parse.asked)
-    if parse is None or not parse.understood:
+    if parse is None and t.state.proposed is not None:
+        t.say("ratings_again")
+    elif parse is None or not parse.understood:
         t.say("rating_not_understood")
     t.parts += t.pending(state)
     return t.finish(state)
 
 
+def on_confirm(t: Turn) -> Result:
+    """Ratings read with a guess (no labels, words like "hoog"): confirm them in one line
+    before they count."""
+    parse = t.plan.ratings
+    assert parse is not None
+    proposed = parse.merged(t.state.ratings)
+    state = replace(t.state, phase="balance", proposed=proposed, offered=(), chosen=())
+    t.parts.append(t.confirm_ratings(proposed))
+    t.suggestions = t.content.suggestions_for("confirm", t.lang)
+    return t.finish(state)
+
+
 def _why(
-    t: Turn, spec_id: str, words: Sequence[str], ratings: Ratings, state: DialogueState
+    t: Turn, candidate_id: str, signal: str | None, ratings: Ratings, state: DialogueState
 ) -> str:
-    spec = t.content.library.action(spec_id)
+    spec = t.content.library.action(candidate_id)
     assert spec is not None
     values: dict[str, object] = {
         n: getattr(ratings, n) if getattr(ratings, n) is not None else t.msg("rating_unknown")
@@ -203,17 +377,28 @@ def _why(
         if state.context.parties
         else t.msg("no_parties")
     )
+    values["role"] = _role_text(t, state) if state.context.role else t.msg("role_other")
     where = f"{t.content.files.get('actions', 'prompts/actions.yaml')}: action `{spec.id}`"
-    if words and spec.why_words is not None:
-        values["words"] = t.quoted(words)
-        return render_template(spec.why_words.get(t.lang), values, where)
+    texts = t.content.signal_texts(signal) if signal else None
+    if texts is not None and spec.why_said is not None:
+        values["said"] = texts.said.get(t.lang)
+        return render_template(spec.why_said.get(t.lang), values, where)
     return render_template(spec.why.get(t.lang), values, where)
 
 
 def on_to_actions(t: Turn) -> Result:
     """Ratings complete (or the balance skipped): name the balance and suggest grounded actions."""
     state = t.state
-    ratings = t.plan.ratings.merged(state.ratings) if t.plan.ratings else state.ratings
+    if state.phase in ("question", "followup"):  # scores given as the answer to the last question
+        slot = state.pending_followup if state.phase == "followup" else None
+        state = _record(state, _answer_of(t, slot))
+        t.say("ratings_as_answer")
+    if t.plan.ratings is not None:
+        ratings = t.plan.ratings.merged(state.ratings)
+    elif state.proposed is not None:
+        ratings = state.proposed
+    else:
+        ratings = state.ratings
     pattern = balance_pattern(ratings, t.content) if ratings.complete() else None
     if pattern is not None:
         values = {n: getattr(ratings, n) for n in RATING_NAMES}
@@ -223,17 +408,17 @@ def on_to_actions(t: Turn) -> Result:
     else:
         t.say("balance_skipped")
     limits = t.content.library.limits
-    state = replace(state, ratings=ratings, pattern=pattern.id if pattern else None)
+    state = replace(state, ratings=ratings, proposed=None, pattern=pattern.id if pattern else None)
     chosen = t.actions
     for candidate in rank_actions(state, ratings, pattern, t.content)[: limits.action_queries]:
         if len(chosen) >= limits.max_actions or (
             not candidate.relevant and len(chosen) >= limits.min_actions
         ):
             break
-        citation = t.ground(f"action:{candidate.spec.id}", candidate.spec.query)
+        citation = t.ground(f"action:{candidate.spec.id}", candidate.spec.query, session=False)
         if citation is None:
             continue
-        why = _why(t, candidate.spec.id, candidate.words, ratings, state)
+        why = _why(t, candidate.spec.id, candidate.signal, ratings, state)
         chosen.append(Action(candidate.spec.id, candidate.spec.title.get(t.lang), why, (citation,)))
     if chosen:
         t.say("actions_intro" if pattern is not None else "actions_intro_unrated")
@@ -247,13 +432,22 @@ def on_to_actions(t: Turn) -> Result:
     return t.finish(state)
 
 
-def conclude(t: Turn, state: DialogueState, chosen: Sequence[int]) -> Result:
+def conclude(t: Turn, state: DialogueState, chosen: Sequence[int], remark: str = "") -> Result:
     picked = [state.offered[i] for i in chosen]
-    state = replace(state, phase="summary", chosen=tuple(a.id for a in picked), ended=True)
+    notes = state.notes
+    if remark:
+        u = t.understanding
+        target = picked[0].id if len(picked) == 1 else None
+        notes = (*notes, Note("actions", remark[:4000], u.signal_ids, action=target))
+    state = replace(
+        state, phase="summary", chosen=tuple(a.id for a in picked), ended=True, notes=notes
+    )
     if picked:
         t.say("chosen", titles=t.content.join([a.title for a in picked], t.lang))
     elif state.offered:
         t.say("chosen_none")
+    if remark:
+        t.parts.append(t.variant("note", t.content.reflections.note_kept.get(t.lang)))
     t.parts.append(summary_markdown(state, t.card, t.content))
     return t.finish(state)
 
@@ -262,12 +456,12 @@ def on_choose(t: Turn) -> Result:
     state = t.state
     if not state.offered:
         return conclude(t, state, ())
-    titles = [a.title for a in state.offered]
-    choice = parse_choice(t.text, titles, t.content.commands)
-    if choice is None and is_phrase(t.text, t.content.commands.move_on):
-        choice = tuple(range(len(titles)))
-    if choice is None:
+    if t.plan.choice is None:
         t.say("choose_not_understood")
         t.parts += t.pending(state)
         return t.finish(state)
-    return conclude(t, state, choice)
+    return conclude(t, state, t.plan.choice, t.plan.remark)
+
+
+def quoted_ids(citations: Sequence[Citation]) -> set[str]:
+    return {c.passage_id for c in citations}

@@ -1,4 +1,4 @@
-"""Interruptions: commands, questions to the coach and odd input, in any phase.
+"""Interruptions: commands, questions to the coach, requests and odd input, in any phase.
 
 Each answers and then re-asks whatever the conversation was waiting for, so
 the next message is read as the answer to it.
@@ -10,19 +10,35 @@ from dataclasses import replace
 
 from coach.dialogue.coaching import qa_citations
 from coach.dialogue.flow import conclude, goto_question, on_move_on
-from coach.dialogue.state import DialogueState
+from coach.dialogue.language import content_words
+from coach.dialogue.reflect import feeling, reflection
+from coach.dialogue.state import CLARIFY, Answer, DialogueState, Note
 from coach.dialogue.summary import summary_markdown
 from coach.dialogue.turn import Result, Turn
 from coach.models import Ratings
 
+BACK_WITH_CONTENT_WORDS = 5  # "you skipped my answer: <the answer>" carries its own content
+
 
 def on_command(t: Turn) -> Result:
-    state, command = t.state, t.plan.command
+    command = t.plan.command
+    state = t.state if command == "back" else keep_as_note(t)
     total = len(t.card.central_questions)
     if command == "help":
         t.say("help")
         t.say(f"hint_{state.phase}")
         t.parts += t.pending(state)
+        return t.finish(state)
+    if command == "repeat":
+        t.parts += t.pending(state)
+        return t.finish(state)
+    if command == "keep":
+        state = replace(state, keep_private=True)
+        t.say("kept_private")
+        if state.phase == "summary":
+            t.parts.append(summary_markdown(state, t.card, t.content))
+        else:
+            t.parts += t.pending(state)
         return t.finish(state)
     if command == "summary":
         t.say("summary_so_far")
@@ -48,12 +64,18 @@ def on_command(t: Turn) -> Result:
         if state.phase == "actions":
             return conclude(t, state, ())
         return on_move_on(t)
-    # back: to the previous central question
+    return _back(t, state, total)
+
+
+def _back(t: Turn, state: DialogueState, total: int) -> Result:
+    """To the previous central question, or to the one a sentence named ("vraag 2")."""
     if state.phase == "intake" or total == 0:
         t.say("back_unavailable")
         t.parts += t.pending(state)
         return t.finish(state)
-    if state.phase == "question":
+    if t.plan.target is not None and 1 <= t.plan.target <= total:
+        target = t.plan.target - 1
+    elif state.phase == "question":
         if state.question_index == 0:
             t.say("back_first")
             t.parts += t.pending(state)
@@ -63,15 +85,46 @@ def on_command(t: Turn) -> Result:
         target = state.question_index
     else:
         target = total - 1
+    if _content_beyond_command(t) >= BACK_WITH_CONTENT_WORDS and state.phase != "summary":
+        return _add_to_question(t, target)
     t.say("back_to", n=target + 1)
-    state = replace(state, ratings=Ratings(), pattern=None, offered=(), chosen=())
+    state = replace(state, ratings=Ratings(), proposed=None, pattern=None, offered=(), chosen=())
     return t.finish(goto_question(t, state, target))
 
 
-def on_qa(t: Turn) -> Result:
-    """Answer a question from the cards (1-2 verbatim quotes), then re-ask what was pending."""
+def _content_beyond_command(t: Turn) -> int:
+    """Content words of the message that are not part of asking to go back."""
+    cmds = t.content.commands
+    asking = {
+        w.lower()
+        for lists in (*cmds.command_phrases.values(), *cmds.commands.values())
+        for phrase in lists.all()
+        for w in phrase.split()
+    } | {w.lower() for w in cmds.command_words.all()}
+    return sum(1 for w in content_words(t.text) if w.lower() not in asking)
+
+
+def _add_to_question(t: Turn, target: int) -> Result:
+    """ "Je sloeg mijn antwoord over: ..." with the answer in the same message: take it in
+    where it belongs and carry on, instead of asking the question again."""
+    u = t.understanding
+    added = Answer(target, CLARIFY, t.text.strip()[:4000], u.signal_ids)
+    old = t.state.answer_to(target, CLARIFY)
+    if old is not None:
+        added = replace(added, text=f"{old.text}\n{added.text}", signals=old.signals + u.signal_ids)
+    kept = tuple(a for a in t.state.answers if (a.question, a.followup) != (target, CLARIFY))
+    state = replace(t.state, answers=(*kept, added))
+    t.say("added_to_question", n=target + 1)
+    t.parts += reflection(t, replace(u, sarcasm=False, contradiction=False))[0]
+    t.parts += t.pending(state)
+    return t.finish(state)
+
+
+def qa_part(t: Turn, resume: bool) -> None:
+    """The grounded answer to the user's question (1-2 verbatim quotes)."""
+    question = t.understanding.question or t.text
     citations = qa_citations(
-        t.hits("qa"), t.text[:1000], t.content, t.retrieved_ids, t.corpus_texts
+        t.hits("qa"), question[:1000], t.content, t.retrieved_ids, t.corpus_texts
     )
     if citations:
         t.say("qa_intro")
@@ -80,10 +133,36 @@ def on_qa(t: Turn) -> Result:
     else:
         t.say("qa_nothing")
         t.notice = t.msg("notice_ungrounded")
-    if t.state.phase != "summary":
+    if resume and t.state.phase != "summary":
         t.say("qa_resume")
+
+
+def on_qa(t: Turn) -> Result:
+    """Answer a question from the cards, then re-ask what was pending."""
+    t.parts += feeling(t, t.understanding)
+    qa_part(t, resume=True)
+    if t.state.phase != "summary":
         t.parts += t.pending(t.state)
     return t.finish(t.state, phase="qa")
+
+
+def on_request(t: Turn) -> Result:
+    """Something the coach cannot do here: say so plainly, point to what it can, go on."""
+    kind = "agenda" if t.plan.redirect == "agenda" else "generic"
+    t.parts.append(t.variant(f"req-{kind}", t.content.reflections.requests[kind].get(t.lang)))
+    state = keep_as_note(t)
+    t.parts += t.pending(state)
+    return t.finish(state)
+
+
+def keep_as_note(t: Turn) -> DialogueState:
+    """What a request or a command says about the situation is kept, never dropped."""
+    u = t.understanding
+    if not u.signals:
+        return t.state
+    return replace(
+        t.state, notes=(*t.state.notes, Note(t.state.phase, t.text.strip()[:4000], u.signal_ids))
+    )
 
 
 def on_redirect(t: Turn) -> Result:

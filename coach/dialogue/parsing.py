@@ -309,17 +309,38 @@ def _is_org_word(low: str, organisations: set[str]) -> bool:
     return low in organisations or any(len(o) >= 6 and low.endswith(o) for o in organisations)
 
 
+def _role(sample: str, commands: CommandsFile) -> tuple[str | None, str | None]:
+    """The user's role category and their own word for it ("wethouder").
+
+    Words match a role by stem ("ik coördineer" is a coordinator); the first word
+    that matches wins. The user's own word is kept as the label when it names a role
+    as such (not "partner" itself, nor a verb form like "coördineer").
+    """
+    lexicon = {
+        name: {k for w in commands.roles.get(name, ()) for k in stem_keys(w)}
+        for name in ("facilitator", "partner", "other")
+    }
+    exact = {w.lower() for ws in commands.roles.values() for w in ws}
+    generic = {w.lower() for w in commands.roles.get("partner", ())[:5]}
+    for word in words(sample):
+        keys = stem_keys(word)
+        for name, role_stems in lexicon.items():
+            if keys & role_stems:
+                low = word.lower()
+                return name, low if low in exact and low not in generic else None
+    return None, None
+
+
 def extract_context(text: str, commands: CommandsFile) -> IntakeContext:
-    """Role, parties (names and organisation words) and theme words from the intake answer."""
+    """Role, parties (names and organisation words) and theme words from the intake answer.
+
+    A capitalised word right after a place preposition ("in Utrecht", "uit
+    Zwolle", "regio Twente") is where the collaboration is, not a party.
+    """
     sample = text[:2000]
     organisations = {o.lower() for o in commands.organisations}
-    role = None
-    said = [stem_keys(w) for w in words(sample)]
-    for name in ("facilitator", "partner", "other"):
-        role_stems = {k for w in commands.roles.get(name, ()) for k in stem_keys(w)}
-        if any(keys & role_stems for keys in said):
-            role = name
-            break
+    places = {p.lower() for p in commands.place_words}
+    role, role_label = _role(sample, commands)
     parties: list[str] = []
     for sentence in _SENTENCES.split(sample):
         matches = list(re.finditer(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", sentence))
@@ -330,6 +351,12 @@ def extract_context(text: str, commands: CommandsFile) -> IntakeContext:
             initial = i == 0
             capital = word[0].isupper() and low not in STOPWORDS
             acronym = word.isupper() and len(word) >= 2 and low not in STOPWORDS
+            after_place = i > 0 and matches[i - 1].group().lower() in places and not group
+            if after_place and not _is_org_word(low, organisations):
+                if group:
+                    parties.append(" ".join(group))
+                    group = []
+                continue
             if capital and (not initial or acronym or _is_org_word(low, organisations)):
                 gap = sentence[matches[i - 1].end() : m.start()] if group else ""
                 if group and gap.strip():
@@ -351,13 +378,120 @@ def extract_context(text: str, commands: CommandsFile) -> IntakeContext:
     role_words = {w.lower() for ws in commands.roles.values() for w in ws}
     taken = {w.lower() for p in unique for w in p.split()} | role_words
     theme = [w for w in content_words(sample) if w.lower() not in taken][:5]
-    return IntakeContext(role=role, parties=tuple(unique[:6]), theme=tuple(theme), text=text[:1000])
+    return IntakeContext(
+        role=role,
+        parties=tuple(unique[:6]),
+        theme=tuple(theme),
+        text=text[:1000],
+        role_label=role_label,
+    )
 
 
-def reflect_words(text: str, limit: int = 4) -> list[str]:
-    """The user's own key words to mirror: content words, longest first, shown in order."""
-    found = content_words(text[:20000])
-    if len(found) <= limit:
-        return found
-    ranked = sorted(range(len(found)), key=lambda i: (-len(found[i]), i))[:limit]
-    return [found[i] for i in sorted(ranked)]
+# --- questions inside answers, natural commands, choices with a remark ----------
+
+_CLAUSE = re.compile(r"(?:^|[,;:(–-]\s*|\s(?:maar|en|dus|want|but|and|so)\s+)", re.IGNORECASE)
+
+
+_ASKS = re.compile(
+    r"(?:\b[\w']+\s+){0,2}(?:vraagt|vroeg|vraagt zich af|wil weten|asks|asked|wants to know)"
+    r"\s*$",
+    re.IGNORECASE,
+)
+
+
+def find_question(text: str, commands: CommandsFile) -> tuple[str | None, str]:
+    """The question a message asks, and what remains around it.
+
+    A question is a sentence or clause that ends in "?" and starts with a
+    question word or a definition request ("wat is", "what does ... mean"),
+    also after "mijn collega vraagt:" or "..., maar wat bedoel je met ...?".
+    Returns (None, text) when there is none.
+    """
+    sample = text[:4000]
+    starts = _phrase_set(commands.question_words) | _phrase_set(commands.definition_starts)
+    best: tuple[int, int] | None = None
+    for match in re.finditer(r"[^.!?\n]*\?", sample):
+        sentence_start, end = match.start(), match.end()
+        body = sample[sentence_start:end]
+        for clause in [m.end() for m in _CLAUSE.finditer(body)]:
+            piece = normalize(body[clause:])
+            first = piece.split(" ", 1)[0] if piece else ""
+            if first in starts or any(piece.startswith(p + " ") for p in starts if " " in p):
+                best = (sentence_start + clause, end)
+                break
+        if best is not None:
+            break
+    if best is None:
+        return None, text
+    question = sample[best[0] : best[1]].strip()
+    before = _ASKS.sub("", sample[: best[0]].rstrip(" ,;:-–"))
+    rest = (before + " " + sample[best[1] :]).strip(" ,;:-–")
+    return question, " ".join(rest.split())
+
+
+def natural_command(text: str, commands: CommandsFile) -> tuple[str | None, int | None]:
+    """The command a sentence asks for ("kunnen we terug naar vraag 2?"), and a question number."""
+    low = normalize(text)
+    found = None
+    for name, lists in commands.command_phrases.items():
+        if any(phrase_in(low, normalize(p)) for p in lists.all() if normalize(p)):
+            found = name
+            break
+    target = None
+    number = re.search(
+        r"(?:vraag|question|nummer|number)\s+(\d|een|één|twee|drie|vier|vijf|one|two|three|four|five)"
+        r"|(eerste|tweede|derde|vierde|first|second|third|fourth)\s+(?:vraag|question)",
+        low,
+    )
+    if number:
+        word = number.group(1) or number.group(2)
+        values = {k.lower(): v for k, v in commands.ratings.numbers.items()}
+        values.update({k.lower(): v for k, v in commands.ordinals.items()})
+        target = int(word) if word.isdigit() else values.get(word)
+    return found, target
+
+
+def split_choice(
+    text: str, titles: list[str], commands: CommandsFile
+) -> tuple[tuple[int, ...] | None, str]:
+    """A choice of actions and the remark that comes with it ("1, maar de wethouder ...").
+
+    The choice is read from the part before the first "maar/but/," that follows
+    the numbers; the remark is the rest, kept so it is never lost.
+    """
+    match = re.match(
+        r"\s*((?:(?:\d{1,2}|[a-zà-ÿ]+)(?:\s*(?:,|en|and|&|\+)\s*|\s+))*?(?:\d{1,2}|[a-zà-ÿ]+))"
+        r"\s*(?:[,;:.!-]|\s)\s*(?:maar|but|al|though|mits|als|if|omdat|because|want)\b(.*)$",
+        text,
+        re.IGNORECASE | re.DOTALL,
+    )
+    if match:
+        choice = parse_choice(match.group(1), titles, commands)
+        if choice is not None:
+            return choice, text[match.end(1) :].strip(" ,;:.-–")
+    return parse_choice(text, titles, commands), ""
+
+
+def certain_ratings(text: str, commands: CommandsFile) -> set[str]:
+    """The ratings a message gives with a label and a number ("voortgang 2", "result: four").
+
+    Everything else a rating parse reads (bare numbers filling slots in order, words
+    like "hoog") is a guess that the coach confirms before it counts.
+    """
+    spec = commands.ratings
+    labels = {w.lower(): name for name, ws in spec.labels.items() for w in ws}
+    numbers = {k.lower() for k in spec.numbers}
+    tokens = _RATING_TOKENS.findall(text[:2000].lower())
+    found: set[str] = set()
+    for i, tok in enumerate(tokens[:-1]):
+        if tok in labels:
+            nxt = tokens[i + 1]
+            if nxt.isdigit() or nxt in numbers:
+                found.add(labels[tok])
+    return found
+
+
+def is_request_for_agenda(text: str, commands: CommandsFile) -> bool:
+    """Does a request ask for a meeting agenda or session plan (the Facilitator tab makes one)?"""
+    low = normalize(text)
+    return any(phrase_in(low, normalize(w)) for w in commands.agenda_words if normalize(w))

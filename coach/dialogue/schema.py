@@ -11,8 +11,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 PHASES = ("intake", "question", "followup", "balance", "actions", "summary")
+SUGGESTION_KEYS = (*PHASES, "confirm")  # "confirm": while ratings wait for a "ja"
 RATING_NAMES = ("commitment", "progress", "result")
-COMMAND_NAMES = ("help", "skip", "back", "summary", "restart", "stop")
+COMMAND_NAMES = ("help", "skip", "back", "summary", "restart", "stop", "repeat", "keep")
 
 # The placeholders the code supplies for each message: the contract between
 # coach/dialogue and prompts/messages.yaml.
@@ -54,6 +55,26 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
     "rating_decimal": frozenset({"values"}),
     "rating_too_many": frozenset({"count", "asked"}),
     "rating_not_understood": _NONE,
+    "confirm_ratings": frozenset({"ratings"}),
+    "ratings_again": _NONE,
+    "ratings_given_earlier": _NONE,
+    "ratings_as_answer": _NONE,
+    "added_to_question": frozenset({"n"}),
+    "correction_resume": _NONE,
+    "kept_private": _NONE,
+    "summary_synthesis": _NONE,
+    "summary_found": frozenset({"said"}),
+    "summary_found_none": _NONE,
+    "summary_balance_line": frozenset({"text"}),
+    "summary_chosen_line": frozenset({"titles"}),
+    "summary_chosen_none": _NONE,
+    "summary_who": _NONE,
+    "summary_when": _NONE,
+    "summary_remark": frozenset({"text"}),
+    "summary_notes": _NONE,
+    "summary_private": frozenset({"count"}),
+    "summary_private_gist": frozenset({"said"}),
+    "summary_clarified": _NONE,
     "ratings_noted": frozenset({"ratings"}),
     **{f"label_{name}": _NONE for name in RATING_NAMES},
     "rating_unknown": _NONE,
@@ -105,7 +126,7 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
 }
 PATTERN_VARS = frozenset(RATING_NAMES)
 WHY_VARS = frozenset({*RATING_NAMES, "parties", "role"})
-WHY_WORDS_VARS = WHY_VARS | {"words"}
+WHY_SAID_VARS = WHY_VARS | {"said"}
 
 
 # --- file models (pydantic at the edge) ---------------------------------------
@@ -175,12 +196,20 @@ class Pattern(_Strict):
 
 
 class ActionSpec(_Strict):
-    """One entry of the action library."""
+    """One entry of the action library.
+
+    An action fits by the situation signals the user raised (`signals`: id ->
+    weight), by the ratings (`ratings`), by the balance pattern that suggests
+    it, and weakly by `keywords`. `why_said` explains it in terms of what the
+    user said ({said} is the signal's paraphrase from reflections.yaml);
+    `why` explains it by the ratings.
+    """
 
     id: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
     title: Texts
     why: Texts
-    why_words: Texts | None = None
+    why_said: Texts | None = None
+    signals: dict[str, int] = {}
     ratings: list[RatingRanges] = []
     keywords: tuple[str, ...] = ()
     query: str = Field(min_length=1)
@@ -237,6 +266,11 @@ class CommandsFile(_Strict):
     organisations: tuple[str, ...]
     hostile: Hostile
     topic_words: tuple[str, ...]
+    command_phrases: dict[str, WordLists] = {}
+    place_words: tuple[str, ...] = ()
+    confirm: WordLists = WordLists()
+    agenda_words: tuple[str, ...] = ()
+    command_words: WordLists = WordLists()
 
 
 class BankCentral(_Strict):
@@ -245,11 +279,48 @@ class BankCentral(_Strict):
 
 
 class BankFollowup(_Strict):
+    """A follow-up question: when it fits (`signals`, `keywords`) and when the user
+    has in effect already answered it (`answered_by`: signals that say so)."""
+
     nl: str
     en: str
     ask_nl: str | None = None
     ask_en: str | None = None
     keywords: tuple[str, ...] = ()
+    signals: tuple[str, ...] = ()
+    answered_by: tuple[str, ...] = ()
+    central: tuple[int, ...] = ()  # the central questions (1-based) it follows up on
+
+
+class Variants(_Strict):
+    """Several ways to say one thing, per language (used in turn, so wording varies)."""
+
+    nl: tuple[str, ...] = Field(min_length=1)
+    en: tuple[str, ...] = Field(min_length=1)
+
+    def get(self, language: str) -> tuple[str, ...]:
+        return self.en if language == "en" else self.nl
+
+
+class SignalTexts(_Strict):
+    """How the coach shows it understood a signal, says it back later, and grounds it."""
+
+    reflect: Variants
+    said: Texts  # completes "Je vertelde dat ..." / "You said that ..."
+    query: str = Field(min_length=1)  # what the cards say about it (retrieval, card language)
+
+
+class ReflectionsFile(_Strict):
+    """prompts/reflections.yaml: what a coach says back, instead of listing words."""
+
+    signals: dict[str, SignalTexts]
+    feelings: dict[str, Variants]  # general | fatigue | anger
+    plain: Variants
+    ask_contradiction: Variants
+    ask_sarcasm: Variants
+    correction: Variants
+    requests: dict[str, Variants]  # agenda | generic
+    note_kept: Variants
 
 
 class CardQuestions(_Strict):

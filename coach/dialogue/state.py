@@ -1,21 +1,26 @@
 """The dialogue state: everything the coach remembers about one conversation.
 
 A frozen dataclass that the pure machine replaces on every turn. It holds no
-card text and no retrieved passages, only indices, the user's own words and
-the citations already shown, so it serialises to a small JSON object that
-the session store keeps with each turn (`to_dict`/`from_dict`).
+card text and no retrieved passages, only indices, the user's own words (with
+the signals read from them) and the citations already shown, so it serialises
+to a small JSON object that the session store keeps with each turn
+(`to_dict`/`from_dict`). Version 1 states (before the understanding step)
+still load: their answers simply carry no signals.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from coach.errors import InputError
 from coach.models import Action, Citation, Ratings
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 PHASES = ("intake", "question", "followup", "balance", "actions", "summary")
+CLARIFY = -1  # `Answer.followup` of the user's reply to a clarifying question
 
 
 @dataclass(frozen=True)
@@ -26,15 +31,41 @@ class IntakeContext:
     parties: tuple[str, ...] = ()
     theme: tuple[str, ...] = ()
     text: str = ""
+    role_label: str | None = None  # the user's own word for their role ("wethouder")
+    signals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Answer:
-    """The user's answer to a central question (`followup` None) or to one of its follow-ups."""
+    """The user's answer to a central question (`followup` None) or to one of its follow-ups.
+
+    `replaced` keeps earlier versions the user corrected (the history keeps
+    both; the summary shows `text`). `private` marks an answer that was mainly
+    a feeling: it stays out of the shareable summary unless the user keeps it.
+    """
 
     question: int  # index of the central question
-    followup: int | None  # index in card.followup_questions
+    followup: int | None  # index in card.followup_questions, CLARIFY, or None
     text: str
+    signals: tuple[str, ...] = ()
+    private: bool = False
+    replaced: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the user said outside an answer slot that must not be lost.
+
+    A stop criterion given at the ratings prompt, a remark that comes with a
+    choice of actions ("1, maar ..."), a feeling voiced while rating. Notes
+    feed the actions and the summary like answers do.
+    """
+
+    phase: str
+    text: str
+    signals: tuple[str, ...] = ()
+    private: bool = False
+    action: str | None = None  # the action a remark at the choice prompt belongs to
 
 
 @dataclass(frozen=True)
@@ -56,6 +87,16 @@ class DialogueState:
     chosen: tuple[str, ...] = ()  # ids of the actions the user chose
     cited: tuple[Citation, ...] = ()  # every citation shown, for the summary's sources
     ended: bool = False
+    notes: tuple[Note, ...] = ()
+    proposed: Ratings | None = None  # ratings read with a guess, waiting for a "ja"
+    clarifying: str | None = None  # "sarcasm" | "contradiction": a clarifying question is pending
+    said: tuple[str, ...] = ()  # reflection variants used, so wording does not repeat
+    keep_private: bool = False  # the user chose to keep their feelings in the summary
+    owners: tuple[tuple[str, str, str], ...] = ()  # (action id, who, when) filled in by the user
+
+    def owner_of(self, action_id: str) -> tuple[str, str]:
+        """The "wie / wanneer" the user filled in for a chosen action ("" when not yet)."""
+        return next(((w, t) for a, w, t in self.owners if a == action_id), ("", ""))
 
     def answer_to(self, question: int, followup: int | None = None) -> Answer | None:
         """The stored answer to a central question or one of its follow-ups."""
@@ -63,8 +104,33 @@ class DialogueState:
             (a for a in self.answers if a.question == question and a.followup == followup), None
         )
 
+    def signal_counts(self) -> Counter[str]:
+        """How often each signal came up in the intake, the answers and the notes."""
+        counts: Counter[str] = Counter(self.context.signals)
+        for answer in self.answers:
+            counts.update(answer.signals)
+        for note in self.notes:
+            counts.update(note.signals)
+        return counts
+
+    def signals(self) -> tuple[str, ...]:
+        """Every signal raised in this conversation, most frequent first (ties: first raised)."""
+        order: dict[str, int] = {}
+        for sig in (
+            *self.context.signals,
+            *(s for a in self.answers for s in a.signals),
+            *(s for n in self.notes for s in n.signals),
+        ):
+            order.setdefault(sig, len(order))
+        counts = self.signal_counts()
+        return tuple(sorted(order, key=lambda s: (-counts[s], order[s])))
+
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable dict; `from_dict` restores an equal state."""
+        """A JSON-serialisable dict; `from_dict` restores an equal state.
+
+        `signals` (derived, most frequent first) is included for readers such as
+        team-round reports; `from_dict` ignores it.
+        """
         return {
             "version": STATE_VERSION,
             "card_id": self.card_id,
@@ -79,31 +145,52 @@ class DialogueState:
                 "parties": list(self.context.parties),
                 "theme": list(self.context.theme),
                 "text": self.context.text,
+                "role_label": self.context.role_label,
+                "signals": list(self.context.signals),
             },
             "answers": [
-                {"question": a.question, "followup": a.followup, "text": a.text}
+                {
+                    "question": a.question,
+                    "followup": a.followup,
+                    "text": a.text,
+                    "signals": list(a.signals),
+                    "private": a.private,
+                    "replaced": list(a.replaced),
+                }
                 for a in self.answers
             ],
-            "ratings": {
-                "commitment": self.ratings.commitment,
-                "progress": self.ratings.progress,
-                "result": self.ratings.result,
-            },
+            "notes": [
+                {
+                    "phase": n.phase,
+                    "text": n.text,
+                    "signals": list(n.signals),
+                    "private": n.private,
+                    "action": n.action,
+                }
+                for n in self.notes
+            ],
+            "ratings": _ratings_dict(self.ratings),
+            "proposed": None if self.proposed is None else _ratings_dict(self.proposed),
             "pattern": self.pattern,
             "offered": [a.to_dict() for a in self.offered],
             "chosen": list(self.chosen),
             "cited": [c.to_dict() for c in self.cited],
             "ended": self.ended,
+            "clarifying": self.clarifying,
+            "said": list(self.said),
+            "keep_private": self.keep_private,
+            "owners": [list(o) for o in self.owners],
+            "signals": list(self.signals()),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DialogueState:
-        """Rebuild a state stored by `to_dict`; InputError when it is not one."""
+        """Rebuild a state stored by `to_dict` (this or an older version); else InputError."""
         try:
-            if data.get("version", STATE_VERSION) != STATE_VERSION:
+            if data.get("version", STATE_VERSION) not in READABLE_VERSIONS:
                 raise ValueError(f"version {data.get('version')}")
             ctx = data.get("context") or {}
-            ratings = data.get("ratings") or {}
+            proposed = data.get("proposed")
             state = cls(
                 card_id=str(data["card_id"]),
                 language=str(data.get("language", "nl")),
@@ -117,16 +204,32 @@ class DialogueState:
                     parties=tuple(str(p) for p in ctx.get("parties", ())),
                     theme=tuple(str(t) for t in ctx.get("theme", ())),
                     text=str(ctx.get("text", "")),
+                    role_label=ctx.get("role_label"),
+                    signals=tuple(str(s) for s in ctx.get("signals", ())),
                 ),
                 answers=tuple(
-                    Answer(int(a["question"]), _opt_int(a.get("followup")), str(a["text"]))
+                    Answer(
+                        int(a["question"]),
+                        _opt_int(a.get("followup")),
+                        str(a["text"]),
+                        tuple(str(s) for s in a.get("signals", ())),
+                        bool(a.get("private", False)),
+                        tuple(str(r) for r in a.get("replaced", ())),
+                    )
                     for a in data.get("answers", ())
                 ),
-                ratings=Ratings(
-                    _opt_int(ratings.get("commitment")),
-                    _opt_int(ratings.get("progress")),
-                    _opt_int(ratings.get("result")),
+                notes=tuple(
+                    Note(
+                        str(n["phase"]),
+                        str(n["text"]),
+                        tuple(str(s) for s in n.get("signals", ())),
+                        bool(n.get("private", False)),
+                        n.get("action"),
+                    )
+                    for n in data.get("notes", ())
                 ),
+                ratings=_ratings(data.get("ratings") or {}),
+                proposed=None if proposed is None else _ratings(proposed),
                 pattern=data.get("pattern"),
                 offered=tuple(
                     Action(
@@ -140,6 +243,10 @@ class DialogueState:
                 chosen=tuple(str(c) for c in data.get("chosen", ())),
                 cited=tuple(Citation(**c) for c in data.get("cited", ())),
                 ended=bool(data.get("ended", False)),
+                clarifying=data.get("clarifying") or None,
+                said=tuple(str(s) for s in data.get("said", ())),
+                keep_private=bool(data.get("keep_private", False)),
+                owners=tuple((str(a), str(w), str(t)) for a, w, t in data.get("owners", ())),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(
@@ -150,6 +257,22 @@ class DialogueState:
                 f"Stored dialogue state has unknown phase {state.phase!r}; start a new session."
             )
         return state
+
+
+def _ratings_dict(ratings: Ratings) -> dict[str, int | None]:
+    return {
+        "commitment": ratings.commitment,
+        "progress": ratings.progress,
+        "result": ratings.result,
+    }
+
+
+def _ratings(raw: dict[str, Any]) -> Ratings:
+    return Ratings(
+        _opt_int(raw.get("commitment")),
+        _opt_int(raw.get("progress")),
+        _opt_int(raw.get("result")),
+    )
 
 
 def _opt_int(value: Any) -> int | None:

@@ -1,20 +1,29 @@
 """The reflection summary as a Markdown document (shown in chat and exported).
 
-Built from the state alone (answers, ratings, chosen actions, citations shown)
-plus the card for the question texts, in the session's language. Headings and
-labels come from prompts/messages.yaml; the user's own words appear as
-block quotes, unchanged.
+Built from the state alone (answers, notes, ratings, chosen actions,
+citations shown) plus the card for the question texts, in the session's
+language. It opens with a short synthesis a partner can read out at a
+meeting: what came up, the balance, the chosen actions. Each chosen action
+has "wie / wanneer" lines to fill in. Only the quotes that back the balance
+and the chosen actions are shown, and only the references those passages
+rest on. Remarks that were mainly a feeling stay out unless the user keeps
+them in ("neem op"); the answer's gist is shown in their place. Headings and
+labels come from prompts/messages.yaml; the user's own words appear as block
+quotes, unchanged.
 """
 
 from __future__ import annotations
 
 from coach.dialogue.content import DialogueContent
 from coach.dialogue.schema import RATING_NAMES
-from coach.dialogue.state import Answer, DialogueState
-from coach.models import Card
+from coach.dialogue.state import CLARIFY, Answer, DialogueState
+from coach.models import Card, Citation
 from coach.templates import render_template
 
 MAX_ANSWER_CHARS = 4000  # the service truncates input there too; keeps exports readable
+MAX_FOUND = 3  # signals named in the synthesis
+MAX_EXTRA_QUOTES = 2  # quotes beyond those of the balance and the chosen actions
+BLANK = "…………"
 
 
 def _blockquote(text: str, indent: str = "") -> str:
@@ -24,108 +33,233 @@ def _blockquote(text: str, indent: str = "") -> str:
 
 def _answers_in_order(state: DialogueState) -> list[Answer]:
     asked = {j: n for n, j in enumerate(state.followups_asked)}
-    return sorted(
-        state.answers,
-        key=lambda a: (a.question, a.followup is not None, asked.get(a.followup or 0, 0)),
-    )
+
+    def key(a: Answer) -> tuple[int, int, int]:
+        if a.followup is None:
+            return (a.question, 0, 0)
+        if a.followup == CLARIFY:
+            return (a.question, 1, 0)
+        return (a.question, 2, asked.get(a.followup, 0))
+
+    return sorted(state.answers, key=key)
 
 
-def summary_markdown(state: DialogueState, card: Card, content: DialogueContent) -> str:
-    """The summary so far: context, answers per question, balance, actions and sources."""
-    lang = state.language if state.language in ("nl", "en") else "nl"
+class _Doc:
+    """The summary's words in one language."""
 
-    def say(key: str, **values: object) -> str:
-        return content.render(key, lang, **values)
+    def __init__(self, state: DialogueState, card: Card, content: DialogueContent) -> None:
+        self.state = state
+        self.card = card
+        self.content = content
+        self.lang = state.language if state.language in ("nl", "en") else "nl"
+        self.hidden = 0
 
-    out = [
-        f"# {say('summary_title', title=content.card_title(card, lang))}",
-        "",
-        f"_{say('summary_note')}_",
-        "",
-    ]
+    def say(self, key: str, **values: object) -> str:
+        return self.content.render(key, self.lang, **values)
 
-    ctx = state.context
-    if ctx.role or ctx.parties or ctx.text:
-        out += [f"## {say('summary_context')}", ""]
-        if ctx.role:
-            out.append(f"- {say('summary_role', role=say(f'role_{ctx.role}'))}")
-        if ctx.parties:
-            out.append(f"- {say('summary_parties', parties=content.join(list(ctx.parties), lang))}")
-        if ctx.theme:
-            out.append(f"- {say('summary_theme', words=', '.join(ctx.theme))}")
-        if ctx.text:
-            out += ["", f"**{say('summary_intake')}:**", "", _blockquote(ctx.text)]
-        out.append("")
+    def said(self, signal: str) -> str | None:
+        texts = self.content.signal_texts(signal)
+        return texts.said.get(self.lang) if texts else None
 
-    out += [f"## {say('summary_answers')}", ""]
+    def user_words(self, text: str, private: bool, signals: tuple[str, ...]) -> str:
+        """The user's words, or the gist of a private remark the user did not keep in."""
+        if private and not self.state.keep_private:
+            self.hidden += 1
+            gist = [s for s in (self.said(sig) for sig in signals) if s]
+            if gist:
+                return (
+                    f"_{self.say('summary_private_gist', said=self.content.join(gist, self.lang))}_"
+                )
+            return ""
+        return _blockquote(text)
+
+    def pattern_text(self) -> str | None:
+        pattern = self.content.library.pattern(self.state.pattern)
+        ratings = self.state.ratings
+        if pattern is None or not ratings.complete():
+            return None
+        values = {n: getattr(ratings, n) for n in RATING_NAMES}
+        return render_template(pattern.text.get(self.lang), values, f"pattern `{pattern.id}`")
+
+
+def _synthesis(doc: _Doc) -> list[str]:
+    state = doc.state
+    sentences = []
+    said = [s for s in (doc.said(sig) for sig in state.signals()[:MAX_FOUND]) if s]
+    if said:
+        sentences.append(doc.say("summary_found", said=doc.content.join(said, doc.lang)))
+    elif state.answers:
+        sentences.append(doc.say("summary_found_none"))
+    balance = doc.pattern_text()
+    if balance:
+        sentences.append(doc.say("summary_balance_line", text=balance))
+    chosen = [a.title for a in state.offered if a.id in state.chosen]
+    if chosen:
+        sentences.append(doc.say("summary_chosen_line", titles=doc.content.join(chosen, doc.lang)))
+    elif state.ended and state.offered:
+        sentences.append(doc.say("summary_chosen_none"))
+    if not sentences:
+        return []
+    return [f"## {doc.say('summary_synthesis')}", "", " ".join(sentences), ""]
+
+
+def _context(doc: _Doc) -> list[str]:
+    ctx = doc.state.context
+    if not (ctx.role or ctx.parties or ctx.text):
+        return []
+    out = [f"## {doc.say('summary_context')}", ""]
+    if ctx.role:
+        role = ctx.role_label or doc.say(f"role_{ctx.role}")
+        out.append(f"- {doc.say('summary_role', role=role)}")
+    if ctx.parties:
+        out.append(
+            f"- {doc.say('summary_parties', parties=doc.content.join(list(ctx.parties), doc.lang))}"
+        )
+    if ctx.text:
+        out += ["", f"**{doc.say('summary_intake')}:**", "", _blockquote(ctx.text)]
+    return [*out, ""]
+
+
+def _answers(doc: _Doc) -> list[str]:
+    state, card, content = doc.state, doc.card, doc.content
+    out = [f"## {doc.say('summary_answers')}", ""]
     answers = _answers_in_order(state)
     if not answers:
-        out += [say("summary_no_answers"), ""]
-    shown_questions: set[int] = set()
+        return [*out, doc.say("summary_no_answers"), ""]
+    shown: set[int] = set()
     for answer in answers:
         if not 0 <= answer.question < len(card.central_questions):
             continue
-        if answer.question not in shown_questions:
-            shown_questions.add(answer.question)
-            question = content.central_question(card, answer.question, lang)
+        if answer.question not in shown:
+            shown.add(answer.question)
+            question = content.central_question(card, answer.question, doc.lang)
             out += [f"### {answer.question + 1}. {question}", ""]
-            central = state.answer_to(answer.question)
-            if central is not None:
-                out += [_blockquote(central.text), ""]
-        if answer.followup is not None and 0 <= answer.followup < len(card.followup_questions):
-            followup = content.followup_question(card, answer.followup, lang)
-            out += [f"**{say('summary_followup')}:** {followup}", "", _blockquote(answer.text), ""]
+        words = doc.user_words(answer.text, answer.private, answer.signals)
+        if answer.followup is None:
+            label = None
+        elif answer.followup == CLARIFY:
+            label = doc.say("summary_clarified")
+        elif 0 <= answer.followup < len(card.followup_questions):
+            followup = content.followup_question(card, answer.followup, doc.lang)
+            label = f"{doc.say('summary_followup')}: {followup}"
+        else:
+            continue
+        if label:
+            out += [f"**{label}**", ""]
+        if words:
+            out += [words, ""]
+    return out
 
-    ratings = state.ratings
-    if any(getattr(ratings, n) is not None for n in RATING_NAMES):
-        out += [
-            f"## {say('summary_balance')}",
-            "",
-            f"| | {say('summary_score')} |",
-            "| --- | --- |",
-        ]
-        for name in RATING_NAMES:
-            value = getattr(ratings, name)
-            out.append(
-                f"| {say(f'label_{name}')} | "
-                f"{value if value is not None else say('rating_unknown')} |"
-            )
-        out.append("")
-        pattern = content.library.pattern(state.pattern)
-        if pattern is not None and ratings.complete():
-            values = {n: getattr(ratings, n) for n in RATING_NAMES}
-            out += [render_template(pattern.text.get(lang), values, f"pattern `{pattern.id}`"), ""]
 
+def _notes(doc: _Doc) -> list[str]:
+    lines = []
+    for note in doc.state.notes:
+        if note.action is not None or note.phase == "actions":
+            continue  # shown with the chosen actions
+        words = doc.user_words(note.text, note.private, note.signals)
+        if words:
+            lines += [words, ""]
+    return [f"## {doc.say('summary_notes')}", "", *lines] if lines else []
+
+
+def _balance(doc: _Doc) -> list[str]:
+    ratings = doc.state.ratings
+    if not any(getattr(ratings, n) is not None for n in RATING_NAMES):
+        return []
+    out = [
+        f"## {doc.say('summary_balance')}",
+        "",
+        f"| | {doc.say('summary_score')} |",
+        "| --- | --- |",
+    ]
+    for name in RATING_NAMES:
+        value = getattr(ratings, name)
+        shown = value if value is not None else doc.say("rating_unknown")
+        out.append(f"| {doc.say(f'label_{name}')} | {shown} |")
+    out.append("")
+    text = doc.pattern_text()
+    if text:
+        out += [text, ""]
+    return out
+
+
+def _actions(doc: _Doc) -> tuple[list[str], list[Citation]]:
+    state = doc.state
     chosen = [a for a in state.offered if a.id in state.chosen]
+    out: list[str] = []
     if chosen or state.ended:
-        out += [f"## {say('summary_actions')}", ""]
+        out += [f"## {doc.say('summary_actions')}", ""]
         if not chosen:
-            out += [say("summary_no_actions"), ""]
+            out += [doc.say("summary_no_actions"), ""]
     elif state.offered:
-        out += [f"## {say('summary_offered')}", ""]
+        out += [f"## {doc.say('summary_offered')}", ""]
         chosen = list(state.offered)
+    remarks = [n for n in state.notes if n.phase == "actions"]
+    quotes: list[Citation] = []
     for n, action in enumerate(chosen, 1):
         out.append(f"{n}. **{action.title}**: {action.why}")
         for c in action.citations:
             out.append(f'   > "{c.quote}" ({c.title}, {c.section})')
-    if chosen:
-        out.append("")
+            quotes.append(c)
+        for note in remarks:
+            if note.action == action.id or (note.action is None and len(chosen) == 1):
+                out.append(f"   - {doc.say('summary_remark', text=note.text)}")
+        if state.ended:
+            who, when = state.owner_of(action.id)
+            out += [
+                f"   - {doc.say('summary_who')}: {who or BLANK}",
+                f"   - {doc.say('summary_when')}: {when or BLANK}",
+            ]
 
-    if state.cited:
-        out += [f"## {say('summary_quotes')}", ""]
-        seen: set[str] = set()
-        for c in state.cited:  # one quote per passage keeps the document short
-            if c.passage_id not in seen:
-                seen.add(c.passage_id)
-                out.append(f'- "{c.quote}" ({c.title}, {c.section})')
+    unattached = [n for n in remarks if n.action is None and len(chosen) != 1]
+    for note in unattached:
+        out.append(f"- {doc.say('summary_remark', text=note.text)}")
+    if chosen or unattached:
         out.append("")
+    return out, quotes
 
-    references: list[str] = [s.reference() for s in card.sources]
-    for c in state.cited:
+
+def _quotes(doc: _Doc, shown: list[Citation]) -> tuple[list[str], list[Citation]]:
+    """The balance quote and a few insights not already shown with an action."""
+    seen = {c.passage_id for c in shown}
+    extra: list[Citation] = []
+    for c in doc.state.cited:
+        if c.passage_id in seen or len(extra) >= MAX_EXTRA_QUOTES:
+            continue
+        seen.add(c.passage_id)
+        extra.append(c)
+    if not extra:
+        return [], []
+    lines = [f"## {doc.say('summary_quotes')}", ""]
+    lines += [f'- "{c.quote}" ({c.title}, {c.section})' for c in extra]
+    return [*lines, ""], extra
+
+
+def summary_markdown(state: DialogueState, card: Card, content: DialogueContent) -> str:
+    """The summary so far: synthesis, context, answers, balance, actions, quotes, sources."""
+    doc = _Doc(state, card, content)
+    out = [
+        f"# {doc.say('summary_title', title=content.card_title(card, doc.lang))}",
+        "",
+        f"_{doc.say('summary_note')}_",
+        "",
+    ]
+    out += _synthesis(doc)
+    out += _context(doc)
+    out += _answers(doc)
+    out += _notes(doc)
+    out += _balance(doc)
+    actions, action_quotes = _actions(doc)
+    out += actions
+    quotes, extra = _quotes(doc, action_quotes)
+    out += quotes
+    references: list[str] = []
+    for c in (*action_quotes, *extra):
         references += [r.strip() for r in c.source.split("; ") if r.strip()]
+    if not references:
+        references = [s.reference() for s in card.sources[:1]]
     unique = list(dict.fromkeys(references))
-    if unique:
-        out += [f"## {say('summary_sources')}", ""]
-        out += [f"- {ref}" for ref in unique]
-        out.append("")
+    out += [f"## {doc.say('summary_sources')}", "", *(f"- {ref}" for ref in unique), ""]
+    if doc.hidden:
+        out += [f"_{doc.say('summary_private', count=doc.hidden)}_", ""]
     return "\n".join(out).rstrip() + "\n"

@@ -1,9 +1,10 @@
 """One turn under construction: the reply's parts, citations and the hits it used.
 
 Handlers (coach.dialogue.flow and coach.dialogue.interrupts) choose message
-keys and values; `Turn` renders them from prompts/messages.yaml, grounds
-quotes through coach.grounding, and builds the Reply with its progress,
-suggestions and the ids of the passages it was built from.
+keys and values; `Turn` renders them from prompts/messages.yaml and
+prompts/reflections.yaml (taking each variant in turn so the wording does not
+repeat), grounds quotes through coach.grounding, and builds the Reply with its
+progress, suggestions and the ids of the passages it was built from.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from coach.dialogue.content import DialogueContent
 from coach.dialogue.replies import Plan, Reply
 from coach.dialogue.schema import RATING_NAMES
 from coach.dialogue.state import DialogueState
-from coach.models import Action, Card, Citation, Hit
+from coach.models import Action, Card, Citation, Hit, Ratings, Understanding
 
 Result = tuple[DialogueState, Reply]
 
@@ -33,10 +34,12 @@ class Turn:
         card: Card,
         content: DialogueContent,
         corpus_texts: Mapping[str, str],
+        understanding: Understanding | None = None,
     ) -> None:
         self.state = state
         self.text = text
         self.plan = plan
+        self.understanding = understanding or Understanding()
         self.retrieved = retrieved
         self.card = card
         self.content = content
@@ -47,6 +50,8 @@ class Turn:
         self.followups: list[str] = []
         self.actions: list[Action] = []
         self.notice: str | None = None
+        self.suggestions: list[str] | None = None  # None: the phase's usual ones
+        self.said: list[str] = []  # reflection variants used this turn
         self.used: list[str] = []
         self.retrieved_ids = {hit.passage.id for hits in retrieved.values() for hit in hits}
 
@@ -60,21 +65,33 @@ class Turn:
     def quoted(self, words: Sequence[str]) -> str:
         return self.content.join([f'"{w}"' for w in words], self.lang)
 
+    def variant(self, key: str, options: Sequence[str]) -> str:
+        """One of several ways to say something: the first not yet used in this
+        conversation, then round again (deterministic, so tests can rely on it)."""
+        used = set(self.state.said) | set(self.said)
+        for i, option in enumerate(options):
+            if f"{key}:{i}" not in used:
+                self.said.append(f"{key}:{i}")
+                return option
+        count = sum(1 for s in (*self.state.said, *self.said) if s.startswith(f"{key}:"))
+        return options[count % len(options)]
+
     # -- grounding ---------------------------------------------------------------
     def hits(self, name: str) -> Sequence[Hit]:
         self.used.append(name)
         return self.retrieved.get(name, ())
 
     def ground(
-        self, name: str, query: str, session_avoid: bool = False, skip_texts: Sequence[str] = ()
+        self, name: str, query: str, skip_texts: Sequence[str] = (), session: bool = True
     ) -> Citation | None:
         """The best checked citation among the hits of query `name`.
 
-        Quotes already shown in this reply are avoided when a related alternative
-        exists (and, with `session_avoid`, quotes shown earlier in the session).
+        Passages already quoted in this reply, or (with `session`) earlier in the
+        session, get a soft penalty (coach.dialogue.coaching.grounded_citation); the same
+        quote is never shown twice in one reply. Actions pass session=False: each gets
+        the passage that supports it, even when an insight quoted it before.
         """
-        avoid = (self.state.cited if session_avoid else ()) + tuple(self.citations)
-        avoid += tuple(c for a in self.actions for c in a.citations)
+        avoid = tuple(self.citations) + tuple(c for a in self.actions for c in a.citations)
         return grounded_citation(
             self.hits(name),
             query,
@@ -82,6 +99,7 @@ class Turn:
             self.retrieved_ids,
             self.corpus_texts,
             avoid=avoid,
+            earlier=self.state.cited if session else (),
             skip_texts=skip_texts,
         )
 
@@ -111,6 +129,15 @@ class Turn:
     def rating_label(self, name: str) -> str:
         return self.msg(f"label_{name}")
 
+    def confirm_ratings(self, ratings: Ratings) -> str:
+        """One short line that checks ratings read with a guess."""
+        values = [
+            f"{self.rating_label(n)} {getattr(ratings, n)}"
+            for n in RATING_NAMES
+            if getattr(ratings, n) is not None
+        ]
+        return self.msg("confirm_ratings", ratings=self.content.join(values, self.lang))
+
     def action_lines(self, actions: Sequence[Action], with_quotes: bool) -> list[str]:
         lines = []
         for n, action in enumerate(actions, 1):
@@ -131,6 +158,15 @@ class Turn:
             return [self.ask_central(state.question_index)]
         if state.phase == "followup" and state.pending_followup is not None:
             return [self.ask_followup(state.pending_followup)]
+        if state.phase == "balance" and state.proposed is not None:
+            return [self.confirm_ratings(state.proposed)]
+        if state.clarifying and state.phase in ("question", "followup"):
+            options = (
+                self.content.reflections.ask_sarcasm
+                if state.clarifying == "sarcasm"
+                else self.content.reflections.ask_contradiction
+            )
+            return [options.get(self.lang)[0]]
         if state.phase == "balance":
             missing = state.ratings.missing()
             labels = self.content.join([self.rating_label(n) for n in missing], self.lang)
@@ -154,7 +190,7 @@ class Turn:
             if (c.passage_id, c.quote) not in known:
                 known.add((c.passage_id, c.quote))
                 new.append(c)
-        state = replace(state, cited=state.cited + tuple(new))
+        state = replace(state, cited=state.cited + tuple(new), said=state.said + tuple(self.said))
         used_ids: list[str] = []
         for name in dict.fromkeys(self.used):
             for hit in self.retrieved.get(name, ()):
@@ -173,7 +209,9 @@ class Turn:
             citations=list(self.citations),
             followups=list(self.followups),
             actions=list(self.actions),
-            suggestions=self.content.suggestions_for(state.phase, state.language),
+            suggestions=self.suggestions
+            if self.suggestions is not None
+            else self.content.suggestions_for(state.phase, state.language),
             progress={
                 "phase": state.phase,
                 "question_index": min(index, total),
@@ -184,6 +222,8 @@ class Turn:
             notice=self.notice,
             retrieved=used_ids,
             ended=state.ended,
+            intent=self.understanding.intent,
+            signals=list(self.understanding.signal_ids),
         )
         return state, reply
 

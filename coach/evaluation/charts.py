@@ -126,3 +126,71 @@ def metrics_chart_svg(
         f'<text x="{label_w}" y="{legend_y}" font-size="10" fill="#555">{legend}</text></svg>'
     )
     return "".join(parts)
+
+
+SET_COLOURS = ("#4c78a8", "#f58518", "#54a24b", "#b279a2")
+
+
+def label_f1_chart_svg(
+    per_set: Mapping[str, Mapping[str, float | None]],
+    labels: Sequence[str],
+    title: str = "Per-signal F1 of the message reader",
+    width: int = 560,
+) -> str:
+    """Grouped horizontal bars: one group per label, one bar per set (F1 from 0 to 1).
+
+    `per_set` maps a set name to {label: F1 or None}. Besides the `<title>`, a
+    `<desc>` lists every value as text, and `aria-labelledby` points at both,
+    so a screen reader gets the numbers, not just "image".
+    """
+    sets = list(per_set)
+    bar_h, gap, label_w, pad = 9, 7, 170, 10
+    group_h = max(len(sets), 1) * bar_h + gap
+    height = pad * 2 + max(len(labels), 1) * group_h + 20
+    bar_max = width - label_w - 60
+    slug = "".join(ch if ch.isalnum() else "-" for ch in title.lower())[:40]
+    described = []
+    for label in labels:
+        values = ", ".join(f"{name} {_f1_text(per_set[name].get(label))}" for name in sets)
+        described.append(f"{label}: {values}")
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart label-f1-chart" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'aria-labelledby="{slug}-title {slug}-desc">'
+        f'<title id="{slug}-title">{_e(title)}</title>'
+        f'<desc id="{slug}-desc">F1 per label and set (n/a: nothing to measure). '
+        f"{_e('; '.join(described))}.</desc>"
+    ]
+    for i, label in enumerate(labels):
+        y0 = pad + i * group_h
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y0 + len(sets) * bar_h / 2 + 4:.1f}" font-size="11" '
+            f'text-anchor="end">{_e(label)}</text>'
+        )
+        for j, name in enumerate(sets):
+            value = per_set[name].get(label)
+            y = y0 + j * bar_h
+            w = bar_max * (value or 0.0)
+            colour = SET_COLOURS[j % len(SET_COLOURS)]
+            parts.append(
+                f'<rect class="bar" x="{label_w}" y="{y:.1f}" width="{w:.1f}" '
+                f'height="{bar_h - 1}" fill="{colour}"><title>{_e(label)}, {_e(name)}: '
+                f"{_f1_text(value)}</title></rect>"
+                f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h - 1.5:.1f}" font-size="9">'
+                f"{_f1_text(value)}</text>"
+            )
+    legend_y = height - 6
+    x = label_w
+    for j, name in enumerate(sets):
+        colour = SET_COLOURS[j % len(SET_COLOURS)]
+        parts.append(
+            f'<rect x="{x}" y="{legend_y - 8}" width="10" height="8" fill="{colour}"/>'
+            f'<text x="{x + 14}" y="{legend_y}" font-size="10" fill="#555">{_e(name)}</text>'
+        )
+        x += 24 + 7 * len(name)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _f1_text(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"

@@ -107,6 +107,23 @@ def count_central_asked(
 # -- checks -----------------------------------------------------------------
 
 
+def _offered(wanted: Sequence[str], actions: Iterable[dict[str, Any]]) -> list[str]:
+    """Actions whose id is one of `wanted` or whose title contains one of them."""
+    keys = [_fold(w) for w in wanted]
+    return [
+        str(a.get("id") or a.get("title"))
+        for a in actions
+        if any(
+            k == _fold(str(a.get("id", ""))) or k in _fold(str(a.get("title", ""))) for k in keys
+        )
+    ]
+
+
+def _action_names(actions: Iterable[dict[str, Any]]) -> str:
+    names = [f"{a.get('id')} ({a.get('title')})" for a in actions]
+    return "; ".join(dict.fromkeys(names)) if names else "no actions"
+
+
 def check_turn(expect: Expect, reply: dict[str, Any], turn: int, line: int | None) -> list[Check]:
     """Every expectation of one turn, each as a Check (passed or not)."""
     checks: list[Check] = []
@@ -191,6 +208,24 @@ def check_turn(expect: Expect, reply: dict[str, Any], turn: int, line: int | Non
             f"at least {expect.citations_min} citation(s)",
             str(n),
         )
+    if expect.actions_any:
+        actions = reply.get("actions", [])
+        add(
+            "actions_any",
+            bool(_offered(expect.actions_any, actions)),
+            f"an action with id or title matching one of {expect.actions_any}",
+            _action_names(actions),
+        )
+    if expect.signals_any:
+        read = reply.get("signals")
+        add(
+            "signals_any",
+            read is not None and any(s in read for s in expect.signals_any),
+            f"one of the signals {expect.signals_any}",
+            "no signals recorded with this reply" if read is None else f"signals {list(read)}",
+        )
+    if expect.intent is not None:
+        add("intent", reply.get("intent") == expect.intent, expect.intent, str(reply.get("intent")))
     return checks
 
 
@@ -251,6 +286,29 @@ def check_end(end: End, result: ScriptResult, line: int | None) -> list[Check]:
             worst <= end.max_turn_ms,
             f"every turn within {end.max_turn_ms:.0f} ms",
             f"{worst:.0f} ms" + (f" (turn {slowest.index})" if slowest else ""),
+        )
+    if end.actions_any:
+        actions = [a for r in replies for a in r.get("actions", [])]
+        add(
+            "actions_any",
+            bool(_offered(end.actions_any, actions)),
+            f"an action with id or title matching one of {end.actions_any} in the conversation",
+            _action_names(actions),
+        )
+    if end.summary_not_contains:
+        summary = result.summary
+        present = [w for w in end.summary_not_contains if _fold(w) in _fold(summary or "")]
+        passed = summary is not None and not present
+        checks.append(
+            Check(
+                "summary_not_contains",
+                passed,
+                f"none of {end.summary_not_contains} in the summary",
+                "no summary available" if summary is None else f"found {present}",
+                None,
+                line,
+                "" if passed else summary or "",
+            )
         )
     if end.summary_contains_any:
         summary = result.summary or ""

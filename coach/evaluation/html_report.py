@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from coach.evaluation.charts import latency_histogram_svg, metrics_chart_svg
+from coach.evaluation.html_understanding import understanding_section
 from coach.evaluation.metrics import EPSILON, format_value
 
 _CSS = """
@@ -223,6 +224,7 @@ def render_html(report: Mapping[str, Any]) -> str:
         if failed:
             note += " Below the dev set's own thresholds: " + _e("; ".join(map(str, failed))) + "."
         parts.append(f"<p class='meta'>{note}</p>")
+    parts.append(understanding_section(report))
     parts.append("<h2>Charts</h2><div class='charts'>")
     parts.append(
         "<figure>"

@@ -130,11 +130,39 @@ def _retrieval_definition(name: str) -> str:
     return f"{what} ({scope}; eval/retrieval_dev.yaml)."
 
 
+_UNDERSTANDING_NAME = re.compile(r"^understanding\.(?P<set>[\w.-]+)\.(?P<metric>[a-z_0-9]+)$")
+_UNDERSTANDING_WHAT = {
+    "intent_accuracy": "Share of labelled messages whose intent the message reader got right",
+    "intent_macro_f1": "Mean over the intents of the reader's F1 per intent",
+    "signal_macro_f1": "Mean over the situation signals of the reader's F1 per signal",
+    "signal_exact_match": "Share of labelled messages whose signals were read exactly",
+    "no_signal_specificity": "Of the messages without signals, the share read without any",
+}
+
+
+def _understanding_definition(name: str) -> MetricDef | None:
+    """The definition of an `understanding.<set>.<metric>` name, or None for other names."""
+    match = _UNDERSTANDING_NAME.match(name)
+    if match is None:
+        return None
+    what = _UNDERSTANDING_WHAT.get(
+        match["metric"], f"`{match['metric']}` from `coach eval understanding`"
+    )
+    file = f"eval/understanding_{match['set']}.yaml"
+    held = " (held out: never tuned on)" if match["set"] == "test" else ""
+    return MetricDef(
+        name, f"{what} ({file}{held}; labels: eval/understanding_labels.md).", unit="ratio"
+    )
+
+
 def definitions(extra: Iterable[str] = ()) -> dict[str, MetricDef]:
-    """All known metric definitions, plus generic ones for retrieval metric names in `extra`."""
+    """All known metric definitions, plus generic ones for retrieval and understanding names."""
     defs = {m.name: m for m in METRICS}
     for name in extra:
-        if name not in defs:
+        understanding = _understanding_definition(name)
+        if understanding is not None and name not in defs:
+            defs[name] = understanding
+        elif name not in defs:
             lower = any(h in name for h in _LOWER_IS_BETTER_HINTS)
             count = any(h in name for h in _COUNT_HINTS)
             unit = (
@@ -305,10 +333,15 @@ def parse_gate(spec: str, flag: str = "--fail-under") -> Gate:
             f"write it as metric=value, e.g. {flag} pass_rate=1.0"
         ) from None
     known = {m.name: m for m in METRICS}
-    if name not in known and not name.startswith("retrieval."):
+    if name.startswith("understanding.") and _understanding_definition(name) is None:
+        raise InputError(
+            f"{flag} {spec!r}: write understanding metrics as understanding.<set>.<metric>, "
+            "e.g. understanding.test.signal_macro_f1"
+        )
+    if name not in known and not name.startswith(("retrieval.", "understanding.")):
         raise InputError(
             f"{flag} {spec!r}: unknown metric {name!r}; known: {', '.join(known)} "
-            "(or retrieval.<name>)"
+            "(or retrieval.<name>, understanding.<set>.<metric>)"
         )
     if flag == "--fail-over":
         kind = "max"

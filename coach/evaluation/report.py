@@ -50,6 +50,7 @@ def build_report(
     metrics: Mapping[str, float | None],
     *,
     retrieval: Mapping[str, Any] | None = None,
+    understanding: Mapping[str, Any] | None = None,
     baseline: Mapping[str, float | None] | None = None,
     baseline_path: str | None = None,
     gates: Sequence[GateResult] = (),
@@ -78,6 +79,7 @@ def build_report(
         "metrics": dict(metrics),
         "metric_definitions": {name: defs[name].to_dict() for name in metrics},
         "retrieval": dict(retrieval) if retrieval is not None else None,
+        "understanding": dict(understanding) if understanding is not None else None,
         "baseline": {"path": baseline_path, "deltas": [d.to_dict() for d in deltas]}
         if baseline is not None
         else None,

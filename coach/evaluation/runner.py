@@ -31,6 +31,7 @@ from coach.evaluation.checks import (
 from coach.evaluation.langdetect import detect
 from coach.evaluation.results import Check, ScriptResult, TurnResult
 from coach.evaluation.scripts import Script
+from coach.evaluation.understanding_sets import understanding_metrics
 from coach.models import Card, CoachTurn
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "run_scripts",
     "run_suite",
     "shipped_scripts",
+    "understanding_metrics",
     "visible_text",
 ]
 
@@ -118,7 +120,7 @@ def run_script(coach: CoachLike, script: Script) -> ScriptResult:
             result.summary = str(summary(greeting.session))
         except Exception as exc:  # only fails the script if the script checks the summary
             result.summary = None
-            if model.end and model.end.summary_contains_any:
+            if model.end and model.end.checks_summary():
                 result.error = f"summary failed ({type(exc).__name__}: {exc})"
     if model.end is not None and result.error is None:
         result.end_checks = check_end(model.end, result, script.end_line)
@@ -245,15 +247,18 @@ def run_suite(
     scripts: Sequence[Script],
     *,
     retrieval: dict[str, Any] | None = None,
+    understanding: dict[str, Any] | None = None,
     baseline: dict[str, float | None] | None = None,
     baseline_path: str | None = None,
     gates: Sequence[Any] = (),
     meta: dict[str, Any] | None = None,
     on_result: Callable[[ScriptResult], None] | None = None,
 ) -> SuiteOutcome:
-    """Run scripts, compute metrics (plus retrieval's when given), apply gates, build the report."""
+    """Run scripts, compute metrics (plus retrieval's and understanding's when given),
+    apply gates, build the report."""
     from coach.evaluation.metrics import compute_metrics, evaluate_gates, flatten_retrieval
     from coach.evaluation.report import build_report
+    from coach.evaluation.understanding_sets import flatten_understanding
 
     results = run_scripts(coach, scripts, on_result=on_result)
     dicts = [r.to_dict() for r in results]
@@ -261,11 +266,13 @@ def run_suite(
     metrics.update(
         flatten_retrieval(retrieval if retrieval and not retrieval.get("skipped") else None)
     )
+    metrics.update(flatten_understanding(understanding))
     gate_results = evaluate_gates(metrics, gates)
     report = build_report(
         dicts,
         metrics,
         retrieval=retrieval,
+        understanding=understanding,
         baseline=baseline,
         baseline_path=baseline_path,
         gates=gate_results,
@@ -290,6 +297,7 @@ def run_files(
     report_dir: Any,
     *,
     retrieval: dict[str, Any] | None = None,
+    understanding: dict[str, Any] | None = None,
     on_result: Callable[[ScriptResult], None] | None = None,
     baseline: Any = None,
 ) -> tuple[SuiteOutcome, dict[str, Any]]:
@@ -311,6 +319,7 @@ def run_files(
         retrieval=retrieval,
         baseline=earlier,
         baseline_path=Path(baseline).name if baseline else None,
+        understanding=understanding,
         meta={"source": "evaluator tab"},
         on_result=on_result,
     )

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coach.errors import InputError
+from coach.understanding.labels import INTENTS, SIGNALS
 
 SCRIPT_SUFFIXES = (".yaml", ".yml")
 PHASES = ("intake", "question", "followup", "balance", "actions", "summary", "qa")
@@ -58,6 +59,9 @@ class Expect(_Strict):
     language: Literal["nl", "en"] | None = None
     actions_min: int | None = Field(default=None, ge=0)
     citations_min: int | None = Field(default=None, ge=0)
+    actions_any: list[str] = Field(default_factory=list)
+    signals_any: list[str] = Field(default_factory=list)
+    intent: str | None = None
 
     _lists = field_validator(
         "cites_any",
@@ -65,8 +69,25 @@ class Expect(_Strict):
         "reply_contains_any",
         "reply_contains_all",
         "reply_not_contains",
+        "actions_any",
+        "signals_any",
         mode="before",
     )(_as_list)
+
+    @field_validator("signals_any")
+    @classmethod
+    def _known_signals(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in SIGNALS:
+                raise ValueError(f"unknown signal {name!r}; use one of: {', '.join(SIGNALS)}")
+        return value
+
+    @field_validator("intent")
+    @classmethod
+    def _known_intent(cls, value: str | None) -> str | None:
+        if value is not None and value not in INTENTS:
+            raise ValueError(f"unknown intent {value!r}; use one of: {', '.join(INTENTS)}")
+        return value
 
     @field_validator("phase")
     @classmethod
@@ -110,10 +131,21 @@ class End(_Strict):
     citations_min: int | None = Field(default=None, ge=0)
     max_turn_ms: float | None = Field(default=None, gt=0)
     summary_contains_any: list[str] = Field(default_factory=list)
+    summary_not_contains: list[str] = Field(default_factory=list)
+    actions_any: list[str] = Field(default_factory=list)
 
     _lists = field_validator(
-        "phases_include", "phases_exclude", "summary_contains_any", mode="before"
+        "phases_include",
+        "phases_exclude",
+        "summary_contains_any",
+        "summary_not_contains",
+        "actions_any",
+        mode="before",
     )(_as_list)
+
+    def checks_summary(self) -> bool:
+        """Whether an end check reads the final summary."""
+        return bool(self.summary_contains_any or self.summary_not_contains)
 
     @field_validator("phases_include", "phases_exclude")
     @classmethod

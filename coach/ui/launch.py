@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from coach.ui.auth import parse_auth
+
 if TYPE_CHECKING:
     from coach.service import Coach
 
@@ -124,18 +126,6 @@ def launch_options() -> dict[str, Any]:
         button_primary_background_fill_hover="*primary_600",
     )
     return {"theme": theme, "css": APP_CSS, "js": APP_JS, "footer_links": ["api", "settings"]}
-
-
-def parse_auth(auth: str | None) -> tuple[str, str] | None:
-    """'user:password' → (user, password); None when login is off."""
-    if not auth:
-        return None
-    user, sep, password = auth.partition(":")
-    if not sep or not user or not password:
-        from coach.errors import ConfigError
-
-        raise ConfigError('COACH_AUTH must look like "user:password" (both parts non-empty).')
-    return user, password
 
 
 def launch_app(

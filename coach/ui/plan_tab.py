@@ -37,9 +37,8 @@ def plan_tab(
     def t(key: str) -> str:
         return ui.get(key, "nl")
 
-    cards = coach.cards
-    choices = [(card.title, cid) for cid, card in cards.items()]
-    default = coach.settings.default_card if coach.settings.default_card in cards else None
+    choices = [(title, cid) for cid, title in coach.card_titles()]  # titles only: no card loads
+    default = coach.settings.default_card if coach.settings.default_card in coach.cards else None
     label(gr.Markdown(t("facilitator_intro")), value="facilitator_intro")
     with gr.Row():
         with gr.Column(scale=2, min_width=300):

@@ -1,0 +1,207 @@
+"""Reading one message: its intent and situation signals, from the vector retrieval uses.
+
+The message's own vector is the query vector the service computes for
+retrieval anyway, so reading a message costs no extra embedding. A linear
+classifier (`coach.understanding.model`: ridge in closed form, trained at
+start from prompts/understanding*.yaml in milliseconds) scores the intents
+from that vector plus the message's form, and the signals from the vector
+plus reliable cues. The training texts' vectors come from the index's
+fixed-vector cache (embedded once per model, at ingest).
+
+Pure text rules then fill in what a classifier cannot see: where a question
+sits inside a longer message, what a correction replaces, irony, and which
+feeling is voiced. Without vectors (an index without a usable model, fast
+unit tests) the reader works on cues alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from coach.dialogue.parsing import find_question, is_question
+from coach.dialogue.schema import CommandsFile
+from coach.models import Understanding
+from coach.understanding.bank import ExampleBank
+from coach.understanding.features import (
+    asks_the_coach,
+    form_features,
+    intent_nudges,
+    signal_cues,
+)
+from coach.understanding.labels import INTENTS, SIGNALS
+from coach.understanding.model import LinearModel, Sample, train
+
+Topic = Callable[[str], bool]
+MIN_CORRECTION_WORDS = 3
+CORRECTION_LEAD_CHARS = 60  # a correction cue further into the message is not a correction
+NO_SIGNALS = ("offtopic", "hostile")  # these say nothing about the collaboration
+_LEAD_FILLER = re.compile(
+    r"^[\s,:;.!-–]*(?:(?:dat|that|is|was|eigenlijk|actually)\b[\s,:]*)*", re.IGNORECASE
+)
+
+
+class MessageReader:
+    """Reads messages; built once per coach from the example bank and its vectors."""
+
+    def __init__(
+        self,
+        bank: ExampleBank,
+        commands: CommandsFile,
+        vectors: np.ndarray | None = None,
+        topic: Topic | None = None,
+        model: LinearModel | None = None,
+    ) -> None:
+        self.bank = bank
+        self.commands = commands
+        self.topic: Topic = topic or (lambda text: True)
+        self.model = model
+        if model is None and vectors is not None and len(vectors) == len(bank.texts):
+            self.model = train(
+                self._samples(np.asarray(vectors, dtype=np.float32)),
+                bank.tuning.ridge,
+                bank.tuning.class_power,
+            )
+
+    @property
+    def uses_vectors(self) -> bool:
+        return self.model is not None
+
+    # -- features ---------------------------------------------------------------------
+    def _unit(self, vector: np.ndarray | Sequence[float]) -> np.ndarray:
+        v = np.asarray(vector, dtype=np.float32)
+        return v / max(float(np.linalg.norm(v)), 1e-9)
+
+    def intent_features(self, text: str, vector: np.ndarray, phase: str) -> np.ndarray:
+        form = form_features(text, phase, self.commands, self.bank, self.topic(text))
+        return np.concatenate([self._unit(vector), self.bank.tuning.form_weight * form])
+
+    def signal_features(self, text: str, vector: np.ndarray) -> np.ndarray:
+        cues = signal_cues(text, self.bank)
+        return np.concatenate([self._unit(vector), self.bank.tuning.cue_weight * cues])
+
+    def _samples(self, vectors: np.ndarray) -> list[Sample]:
+        """Every training text with its labels; a per-label example's other signals are
+        unknown unless its intent says nothing about the situation."""
+        row = {text: i for i, text in enumerate(self.bank.texts)}
+        labelled: list[tuple[str, str, str, tuple[str, ...] | None]] = []
+        for intent, texts in self.bank.intent_examples.items():
+            unknown = None if intent not in NO_SIGNALS else ()
+            labelled += [(t, "question", intent, unknown) for t in texts]
+        for signal, texts in self.bank.signal_examples.items():
+            labelled += [(t, "question", "answer", (signal,)) for t in texts]
+        labelled += [(t, "question", "answer", ()) for t in self.bank.neutral]
+        labelled += [(u.text, u.phase, u.intent, u.signals) for u in self.bank.utterances]
+        return [
+            Sample(
+                self.intent_features(text, vectors[row[text]], phase),
+                self.signal_features(text, vectors[row[text]]),
+                intent,
+                signals,
+            )
+            for text, phase, intent, signals in labelled
+        ]
+
+    # -- reading ----------------------------------------------------------------------
+    def read(
+        self, text: str, vector: np.ndarray | Sequence[float] | None, phase: str = "question"
+    ) -> Understanding:
+        """The Understanding of one message in the given phase."""
+        if not text.strip():
+            return Understanding()
+        confident: tuple[str, ...] | None = None
+        if self.model is not None and vector is not None:
+            intent, scores, signals = self._classify(text, np.asarray(vector), phase)
+            tuning = self.bank.tuning
+            confident = tuple(
+                s
+                for s, v in signals
+                if v >= (tuning.praise_threshold if s == "going_well" else tuning.reflect_threshold)
+            )
+        else:
+            intent, scores, signals = self._by_cues(text)
+        question, rest = (None, "")
+        if intent == "question":
+            question, rest = find_question(text, self.commands)
+            question = question or text.strip()
+        elif intent == "correction":
+            rest = self._corrected_part(text)
+        sarcasm = self._marker("sarcasm", text) and intent in ("answer", "emotion")
+        if sarcasm:
+            signals = tuple((sig, v) for sig, v in signals if sig != "going_well")
+        return Understanding(
+            intent=intent,
+            signals=signals,
+            question=question,
+            answer_part=rest,
+            emotion=self._emotion(text, intent, signals),
+            sarcasm=sarcasm,
+            contradiction=self._marker("contradiction", text) and not sarcasm,
+            intent_scores=scores,
+            confident=confident,
+        )
+
+    def _classify(
+        self, text: str, vector: np.ndarray, phase: str
+    ) -> tuple[str, tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]:
+        assert self.model is not None
+        tuning = self.bank.tuning
+        raw = self.model.intent_scores(self.intent_features(text, vector, phase))
+        raw = raw + tuning.nudge_weight * intent_nudges(text, phase, self.commands, self.bank)
+        raw[INTENTS.index("answer")] += tuning.answer_bias
+        if len(text.split()) < MIN_CORRECTION_WORDS:
+            raw[INTENTS.index("correction")] = -np.inf  # "nee" alone answers, it corrects nothing
+        if not asks_the_coach(text, self.bank):
+            raw[INTENTS.index("request")] = -np.inf  # describing one's own plan is an answer
+        intent = INTENTS[int(np.argmax(raw))]
+        scores = tuple(sorted(zip(INTENTS, map(float, raw), strict=True), key=lambda kv: -kv[1]))
+        if intent in NO_SIGNALS:
+            return intent, scores, ()
+        sig = self.model.signal_scores(self.signal_features(text, vector))
+        ranked = sorted(
+            ((s, round(float(v), 4)) for s, v in zip(SIGNALS, sig, strict=True)),
+            key=lambda kv: -kv[1],
+        )
+        found = tuple((s, v) for s, v in ranked if v >= tuning.signal_threshold)
+        return intent, scores, found[: tuning.max_signals]
+
+    def _by_cues(
+        self, text: str
+    ) -> tuple[str, tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]:
+        """Keyword-only reading: a cue decides the intent; answers keep their cued signals."""
+        sample = text[:4000]
+        cued = [k for k, p in self.bank.intent_cues.items() if p.search(sample)]
+        if is_question(text, True, self.commands):
+            cued.append("question")
+        intent = next((k for k in INTENTS if k in cued and k != "answer"), "answer")
+        if intent in NO_SIGNALS:
+            return intent, (), ()
+        found = tuple((s, 1.0) for s in SIGNALS if signal_cues(text, self.bank)[SIGNALS.index(s)])
+        return intent, (), found[: self.bank.tuning.max_signals]
+
+    def _marker(self, name: str, text: str) -> bool:
+        pattern = self.bank.markers.get(name)
+        return bool(pattern and pattern.search(text[:4000]))
+
+    def _emotion(
+        self, text: str, intent: str, signals: tuple[tuple[str, float], ...]
+    ) -> str | None:
+        feeling = intent == "emotion" or self._marker("feeling", text)
+        if not feeling:
+            return None
+        if self._marker("fatigue", text) or any(sig == "fatigue" for sig, _ in signals):
+            return "fatigue"
+        if self._marker("anger", text):
+            return "anger"
+        return "general"
+
+    def _corrected_part(self, text: str) -> str:
+        """The new words of a correction, without its opening ("nee, ik bedoelde ...")."""
+        pattern = self.bank.intent_cues.get("correction")
+        match = pattern.search(text) if pattern else None
+        if match is None or match.start() > CORRECTION_LEAD_CHARS:
+            return text.strip()
+        rest = _LEAD_FILLER.sub("", text[match.end() :]).strip()
+        return rest or text.strip()
