@@ -145,9 +145,23 @@ def test_a_full_conversation_on_a_phone_and_a_laptop(
     click_and_wait(page, page.locator("#bc-choose"))
     assert page.locator("#bc-chat .user-row").last.inner_text().strip() == f"1 en {offered}"
     assert current_step(page) == "Samenvatting"
-    for key in ("skip", "back", "summary"):  # the walk-through is over
+    for key in ("skip", "back"):  # the walk-through is over
         assert not visible(page, f"#bc-cmd-{key}")
     assert not visible(page, "#bc-balance") and not visible(page, "#bc-actions")
+
+    # Who and when for each chosen action, where the summary has them.
+    assert page.locator("#bc-owners input:visible, #bc-owners textarea:visible").count() == 4
+    assert_fits(page, "#bc-owner-who0", "#bc-owner-when1", "#bc-owners-save")
+    page.locator("#bc-owner-who0 textarea, #bc-owner-who0 input").first.fill("Anna (gemeente)")
+    page.locator("#bc-owner-when0 textarea, #bc-owner-when0 input").first.fill("voor 1 maart")
+    page.locator("#bc-owners-save").click()
+    page.wait_for_selector("#bc-notice [role=status]")
+    assert served.coach.state(code).owner_of(served.coach.state(code).chosen[0]) == (
+        "Anna (gemeente)",
+        "voor 1 maart",
+    )
+    click_and_wait(page, page.locator("#bc-cmd-summary"))
+    assert "Wie: Anna (gemeente)" in page.locator("#bc-chat .bot-row").last.inner_text()
     assert_fits(page, "#bc-input")
     if width == "desktop":
         screenshot(page, "screenshot")
@@ -173,6 +187,7 @@ def test_a_full_conversation_on_a_phone_and_a_laptop(
     info.value.save_as(target)
     text = target.read_text(encoding="utf-8")
     assert "We vergaderen veel" in text and "nuttig (duim omhoog) — Heldere acties, dank" in text
+    assert "Wie: Anna (gemeente)" in text and "Wanneer: voor 1 maart" in text
     assert "**Coach (samenvatting):**" in text and "(summary)" not in text
     assert page.dialogs == []
 

@@ -286,7 +286,7 @@ def test_ratings_offer_five_choices_and_none_is_preselected() -> None:
         ("question", {"skip", "back", "summary"}),
         ("balance", {"skip", "back", "summary", "ratings"}),
         ("actions", {"back", "summary", "actions"}),
-        ("summary", {"owners"}),
+        ("summary", {"summary", "owners"}),
     ],
 )
 def test_controls_that_make_no_sense_in_a_phase_are_hidden(phase: str, shown: set[str]) -> None:

@@ -389,14 +389,14 @@ class PhaseControls:
 
 
 def phase_controls(turn: CoachTurn, chosen: Sequence[str] = ()) -> PhaseControls:
-    """Skip only where there is something to skip, Back not at the start, nothing of the
-    walk-through once the summary is there; the phase's own controls in their phase."""
+    """Skip only where there is something to skip, Back not at the start nor once the
+    summary is there; the phase's own controls in their phase."""
     phase = turn.phase
     walking = phase in ("question", "followup", "balance", "actions", "qa")
     return PhaseControls(
         skip=phase in ("intake", "question", "followup", "balance"),
         back=walking,
-        summary=walking,
+        summary=walking or phase == "summary",  # shows it again, e.g. with who/when
         ratings=phase == "balance",
         actions=phase == "actions" and bool(turn.actions),
         owners=phase == "summary" and bool(chosen),
