@@ -282,7 +282,7 @@ def parse_choice(text: str, titles: list[str], commands: CommandsFile) -> tuple[
     numbers.update({k.lower(): v for k, v in commands.ordinals.items()})
     picked = []
     for tok in tokens[:200]:
-        n = int(tok) if tok.isdigit() and len(tok) <= 3 else numbers.get(tok)
+        n = int(tok) if tok.isdecimal() and len(tok) <= 3 else numbers.get(tok)
         if n is not None and 1 <= n <= len(titles) and n - 1 not in picked:
             picked.append(n - 1)
     if picked:
@@ -447,7 +447,7 @@ def natural_command(text: str, commands: CommandsFile) -> tuple[str | None, int 
         word = number.group(1) or number.group(2)
         values = {k.lower(): v for k, v in commands.ratings.numbers.items()}
         values.update({k.lower(): v for k, v in commands.ordinals.items()})
-        target = int(word) if word.isdigit() else values.get(word)
+        target = int(word) if word.isdecimal() else values.get(word)
     return found, target
 
 
