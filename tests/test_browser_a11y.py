@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from browser_kit import (
     HAVE_CHROMIUM,
+    assert_fits,
     axe_violations,
     launch_browser,
     open_page,
@@ -116,3 +117,17 @@ def test_every_control_has_a_name_and_no_icon_is_an_emoji(page: Any) -> None:
     )
     assert unnamed == []
     assert "\U0001f44d" not in page.content() and "\u2705" not in page.content()
+
+
+def test_nothing_scrolls_sideways_at_360_px_on_any_tab(browser: Any, served: Served) -> None:
+    """The narrowest phones in common use: every tab fits, in both languages."""
+    page = browser.new_page(viewport={"width": 360, "height": 740})
+    page.goto(served.url)
+    page.wait_for_selector("#bc-chat .bot.message")
+    for lang in ("nl", "en"):
+        _switch(page, lang)
+        for tab in TABS[lang]:
+            page.get_by_role("tab", name=tab).click()
+            page.wait_for_timeout(300)
+            assert_fits(page)
+    page.context.close()

@@ -140,6 +140,11 @@ def test_a_full_conversation_on_a_phone_and_a_laptop(
     if width == "phone":
         page.locator("#bc-choose").scroll_into_view_if_needed()
         screenshot(page, "screenshot-phone")
+    else:  # the whole tab, with the checkboxes under the chat
+        page.set_viewport_size({"width": 1280, "height": 1250})
+        page.evaluate("window.scrollTo(0, 0)")
+        screenshot(page, "screenshot")
+        page.set_viewport_size({"width": 1280, "height": 900})
     boxes.first.check()
     boxes.last.check()
     click_and_wait(page, page.locator("#bc-choose"))
@@ -163,8 +168,6 @@ def test_a_full_conversation_on_a_phone_and_a_laptop(
     click_and_wait(page, page.locator("#bc-cmd-summary"))
     assert "Wie: Anna (gemeente)" in page.locator("#bc-chat .bot-row").last.inner_text()
     assert_fits(page, "#bc-input")
-    if width == "desktop":
-        screenshot(page, "screenshot")
 
     # Like the summary and explain why, on that very message; stored with its turn.
     page.locator("#bc-chat button[aria-label='Like']").last.click()
@@ -358,6 +361,7 @@ def test_a_plan_on_a_phone_and_a_laptop(page: Any, width: str, tmp_path: Path) -
     assert "Vorm:" in text and "https://www." not in text.split("Te lezen passages")[1][:40]
     assert_fits(page, "#bc-plan-make", "#bc-plan-download")
     if width == "phone":
+        page.locator("#bc-plan-output").evaluate("e => e.scrollIntoView()")
         screenshot(page, "screenshot-plan-phone")
     with page.expect_download() as info:
         page.locator("#bc-plan-download").click()
@@ -400,6 +404,7 @@ def test_an_evaluation_with_a_baseline_on_a_phone_and_a_laptop(
     assert_fits(page, "#bc-eval-run", "#bc-eval-download")
     assert axe_violations(page) == []
     if width == "phone":
+        page.locator("#bc-eval-progress").evaluate("e => e.scrollIntoView()")
         screenshot(page, "screenshot-evaluate-phone")
     with page.expect_download() as info:
         page.locator("#bc-eval-download").click()

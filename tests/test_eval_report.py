@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -397,3 +398,17 @@ def test_evaluator_tab_builds_inside_a_gradio_tab(tmp_path: Path) -> None:
     assert downloads and not any(b.visible for b in downloads)  # only once a report exists
     assert any(isinstance(b, gr.Dataframe) for b in demo.blocks.values())
     assert any(isinstance(b, gr.CheckboxGroup) and b.choices for b in demo.blocks.values())
+
+
+def test_report_charts_have_titles_and_text_alternatives_and_tables_scroll() -> None:
+    html = render_html(_report(baseline={"pass_rate": 0.5}, baseline_path="old.json"))
+    charts = re.findall(r"<svg[^>]*>.*?</svg>", html, re.S)
+    assert len(charts) >= 2
+    for chart in charts:
+        labelled = re.search(r'aria-labelledby="(\S+) (\S+)"', chart)
+        assert labelled, chart[:200]
+        title, desc = labelled.groups()
+        assert f'<title id="{title}">' in chart and f'<desc id="{desc}">' in chart
+    assert "pass_rate 100.0% (baseline 50.0%)" in html
+    assert html.count("<table") == html.count("class='scroll' role='region' tabindex='0'")
+    assert "<main>" in html and "\u2705" not in html and "\u274c" not in html
