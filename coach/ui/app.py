@@ -95,7 +95,7 @@ class _ChatApp:
                     elem_id="bc-language",
                 )
                 label(language, label="language_label")
-            with gr.Tabs():
+            with gr.Tabs(elem_id="bc-tabs"):
                 with gr.Tab(t("tab_reflect"), id="reflect") as tab_reflect:
                     reflect.build(state, language)
                 label(tab_reflect, label="tab_reflect")

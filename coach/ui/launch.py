@@ -73,6 +73,8 @@ APP_CSS = """
 button:focus-visible, input:focus-visible, textarea:focus-visible, [tabindex]:focus-visible {
   outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
 @media (max-width: 640px) {
+  /* Three tabs fit from 360 px on, so none hides behind Gradio's overflow menu. */
+  #bc-tabs .tab-wrapper button { padding: 0 10px; }
   #bc-header h1 { font-size: 1.35rem; }
   #bc-header p { font-size: 0.9rem; }
   #bc-send { min-width: 0 !important; padding-left: 10px; padding-right: 10px; }

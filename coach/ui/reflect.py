@@ -23,8 +23,11 @@ from coach.ui.handlers import COMMANDS, N_OWNERS, N_SUGGESTIONS, VIEW, ChatHandl
 
 SESSION_CODE_CHARS = 64  # session codes are 22 characters
 # JS run before the page-load handler: the page's language and the window's width.
+# The input takes the focus on a wide screen only: on a phone that would open the
+# keyboard and scroll the page past the header.
 ON_LOAD_JS = (
     "(state, lang, width) => { document.documentElement.lang = lang || 'nl';"
+    " if (window.innerWidth >= 768) document.querySelector('#bc-input textarea')?.focus();"
     " return [state, lang, window.innerWidth]; }"
 )
 
@@ -103,7 +106,6 @@ class ReflectTab:
                             min_width=160,
                             lines=1,
                             max_lines=6,
-                            autofocus=True,
                             max_length=settings.max_request_chars,
                             elem_id="bc-input",
                             submit_btn=False,
