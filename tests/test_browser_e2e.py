@@ -360,6 +360,7 @@ def test_a_plan_on_a_phone_and_a_laptop(page: Any, width: str, tmp_path: Path) -
     assert "Sessieplan" in text and "Te lezen passages" in text and "Centrale vraag" in text
     assert "Vorm:" in text and "https://www." not in text.split("Te lezen passages")[1][:40]
     assert_fits(page, "#bc-plan-make", "#bc-plan-download")
+    assert axe_violations(page) == []
     if width == "phone":
         page.locator("#bc-plan-output").evaluate("e => e.scrollIntoView()")
         screenshot(page, "screenshot-plan-phone")
@@ -399,6 +400,7 @@ def test_an_evaluation_with_a_baseline_on_a_phone_and_a_laptop(
     assert "2 van 2 scripts klaar" in progress
     assert "a new player wants to join: geslaagd" in progress
     assert "geslaagd" in page.locator("#bc-eval-status").inner_text()
+    assert "commando's overslaan" in page.locator("#bc-eval-table").inner_text()
     metrics = page.locator("#bc-eval-metrics")
     assert "beter" in metrics.inner_text() and "slechter" in metrics.inner_text()
     assert_fits(page, "#bc-eval-run", "#bc-eval-download")

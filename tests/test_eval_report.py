@@ -396,7 +396,6 @@ def test_evaluator_tab_builds_inside_a_gradio_tab(tmp_path: Path) -> None:
         evaluator_tab(FakeCoach(), load_ui_text(), language, ExportFolder(tmp_path))
     downloads = [b for b in demo.blocks.values() if isinstance(b, gr.DownloadButton)]
     assert downloads and not any(b.visible for b in downloads)  # only once a report exists
-    assert any(isinstance(b, gr.Dataframe) for b in demo.blocks.values())
     assert any(isinstance(b, gr.CheckboxGroup) and b.choices for b in demo.blocks.values())
 
 

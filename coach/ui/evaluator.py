@@ -146,18 +146,7 @@ def evaluator_tab(
     )
     progress = gr.HTML(elem_id="bc-eval-progress")
     status = gr.Markdown(elem_id="bc-eval-status")
-    table = label(
-        gr.Dataframe(
-            headers=render_eval.result_headers(ui, "nl"),
-            value=[],
-            interactive=False,
-            wrap=True,
-            label=t("eval_results"),
-            visible=False,
-            elem_id="bc-eval-table",
-        ),
-        label="eval_results",
-    )
+    table = gr.HTML(elem_id="bc-eval-table")
     metrics = gr.HTML(elem_id="bc-eval-metrics")
     download = label(
         gr.DownloadButton(t("eval_download"), visible=False, elem_id="bc-eval-download"),
@@ -173,7 +162,7 @@ def evaluator_tab(
         paths = script_paths(selected, files)
         hidden = gr.update(visible=False)
         if not paths:
-            yield "", f"**{t('eval_choose', lang)}**", hidden, "", hidden
+            yield "", f"**{t('eval_choose', lang)}**", "", "", hidden
             return
         results: queue.Queue[tuple[str, bool]] = queue.Queue()
         outcome: list[EvalRun] = []
@@ -195,7 +184,7 @@ def evaluator_tab(
         worker = threading.Thread(target=work, name="coach-eval", daemon=True)
         worker.start()
         done: list[tuple[str, bool]] = []
-        yield render_eval.progress_html(done, len(paths), ui, lang), "", hidden, "", hidden
+        yield render_eval.progress_html(done, len(paths), ui, lang), "", "", "", hidden
         while worker.is_alive() or not results.empty():
             try:
                 done.append(results.get(timeout=0.25))
@@ -212,18 +201,12 @@ def evaluator_tab(
         bar = render_eval.progress_html(done, len(paths), ui, lang)
         if run.report is None:
             message = t("eval_bad_input", lang, message=run.error or "")
-            yield bar if done else "", f"**{message}**", hidden, "", hidden
+            yield bar if done else "", f"**{message}**", "", "", hidden
             return
         yield (
             bar,
             render_eval.verdict_markdown(run.report, run.failures, ui, lang),
-            gr.update(
-                value={
-                    "headers": render_eval.result_headers(ui, lang),
-                    "data": render_eval.result_rows(run.report, ui, lang),
-                },
-                visible=True,
-            ),
+            render_eval.results_html(run.report, ui, lang),
             render_eval.metrics_html(run.report, ui, lang),
             gr.update(value=run.html_path, visible=True),
         )

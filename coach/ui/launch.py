@@ -62,6 +62,7 @@ APP_CSS = """
 .bc-scroll th, .bc-scroll td { padding: 4px 8px; border-bottom: 1px solid #d1d5db;
   text-align: left; vertical-align: top; }
 .bc-scroll td.bc-num { white-space: nowrap; text-align: right; }
+.bc-scroll th[scope=row] { min-width: 12rem; }
 .bc-scroll td.bc-definition { min-width: 16rem; }
 .bc-worse { color: #b91c1c; font-weight: 600; }
 .bc-better { color: #065f46; font-weight: 600; }

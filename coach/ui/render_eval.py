@@ -38,6 +38,25 @@ def result_rows(report: Mapping[str, Any], ui: UiText, lang: str) -> list[list[A
     return out
 
 
+def results_html(report: Mapping[str, Any], ui: UiText, lang: str) -> str:
+    """One row per script in a table that scrolls sideways on a phone."""
+    title = _e(ui.get("eval_results", lang))
+    head = "".join(f'<th scope="col">{_e(h)}</th>' for h in result_headers(ui, lang))
+    rows = []
+    for row in result_rows(report, ui, lang):
+        passed = row[5] == ui.get("eval_script_ok", lang)
+        cells = [f'<th scope="row">{_e(row[0])}</th>']
+        cells += [_td(str(v)) for v in row[1:5]]
+        cells.append(f'<td class="bc-{"better" if passed else "worse"}">{_e(row[5])}</td>')
+        cells.append(f'<td class="bc-definition">{_e(row[6])}</td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f"<h3>{title}</h3>"
+        f'<div class="bc-scroll" role="region" tabindex="0" aria-label="{title}">'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
 def progress_html(done: Sequence[tuple[str, bool]], total: int, ui: UiText, lang: str) -> str:
     """A progress bar and the scripts finished so far, each with its verdict (a live region)."""
     label = _e(ui.get("eval_progress_label", lang))
