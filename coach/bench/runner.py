@@ -55,7 +55,11 @@ QUESTIONS = (
     "Hoe maak je een omgevingsanalyse?",
     "Wat betekent lenigheid in een samenwerking?",
 )
-RATINGS = ("4/2/3", "2/2/2", "5/5/5", "1/4/2", "3/3/5", "5/1/1", "2/5/4", "4/4/1")
+# Labelled, so the reply is the actions turn itself (bare "4/2/3" is confirmed first).
+RATINGS = tuple(
+    f"commitment {c}, voortgang {p}, resultaat {r}"
+    for c, p, r in ("423", "222", "555", "142", "335", "511", "254", "441")
+)
 TURN_TYPES = ("answer", "qa", "actions", "command")
 QUICK_CARD = "blijf-balanceren"
 
