@@ -29,10 +29,18 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Debian's headless Chromium for the end-to-end browser tests
-# (Playwright's own browser download cannot work offline).
-browser:
+# (Playwright's own browser download cannot work offline), and axe-core from the
+# npm registry, pinned by tests/a11y/package-lock.json, for the accessibility checks.
+AXE := tests/a11y/node_modules/.package-lock.json
+
+browser: $(AXE)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+$(AXE): tests/a11y/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	npm ci --prefix tests/a11y --no-audit --no-fund --silent
 
 lint: setup
 	$(BIN)/ruff check coach tests
@@ -49,4 +57,4 @@ eval: setup
 test: lint unit eval
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache tests/a11y/node_modules

@@ -33,6 +33,7 @@ from coach.dialogue.content import DialogueContent, load_content
 from coach.dialogue.parsing import on_topic
 from coach.dialogue.state import DialogueState, Review
 from coach.dialogue.summary import summary_markdown
+from coach.embeddings import LoadedEmbeddings
 from coach.errors import ConfigError, InputError, ModelUnavailable, RoundClosed
 from coach.grounding import check_citations
 from coach.models import Card, CoachTurn, Hit, Passage, Understanding
@@ -259,6 +260,16 @@ class Coach:
         self.store.record_turn(session_id, 0, None, turn.to_dict(), state.to_dict(), reply.language)
         return turn
 
+    def greeting(self, card_id: str | None = None, language: str = "nl") -> CoachTurn:
+        """The greeting `start_session` would store, storing nothing (session id "").
+
+        The web app shows it on every page load and stores the session only once the user
+        sends something, so a visit without a message leaves no session behind.
+        """
+        card = self.card(card_id)
+        _, reply = machine.start(card, self.content, language=language)
+        return self._to_turn("", 0, reply)
+
     def shown_text(self, text: str | None) -> str:
         """What is kept of a user's message: exactly what `reply` stores for it."""
         return clean_user_text(text, self.settings.max_message_chars)[0]
@@ -384,15 +395,27 @@ class Coach:
             if record.user_text:
                 parts.append(f"**{self.content.render('export_you', lang)}:** {record.user_text}")
                 parts.append("")
-            parts.append(f"**Coach ({record.phase}):** {record.reply.get('text', '')}")
+            phase = self._phase_name(record.phase, lang)
+            parts.append(f"**Coach ({phase}):** {record.reply.get('text', '')}")
             for cite in record.reply.get("citations", []):
                 parts.append(f"> {cite['quote']}  \n> — {cite['title']}, {cite['section']}")
             if record.feedback_liked is not None or record.feedback_comment:
-                mark = {True: "👍", False: "👎", None: ""}[record.feedback_liked]
-                comment = f" {record.feedback_comment}" if record.feedback_comment else ""
-                parts.append(f"*{self.content.render('export_feedback', lang)}: {mark}{comment}*")
+                # Words, not 👍/👎: the file is read where no emoji font may be installed.
+                said = [
+                    self.content.render(key, lang)
+                    for key, liked in (("export_liked", True), ("export_disliked", False))
+                    if record.feedback_liked is liked
+                ]
+                said += [record.feedback_comment] if record.feedback_comment else []
+                feedback = " — ".join(said)
+                parts.append(f"*{self.content.render('export_feedback', lang)}: {feedback}*")
             parts.append("")
         return "\n".join(parts).rstrip() + "\n"
+
+    def _phase_name(self, phase: str, lang: str) -> str:
+        """A phase as the export names it, in the session's language (its id if unknown)."""
+        key = f"export_phase_{phase}"
+        return self.content.render(key, lang) if key in self.content.messages else phase
 
     def list_sessions(self) -> list[SessionInfo]:
         return self.store.list()
@@ -460,7 +483,7 @@ def turn_from_dict(data: dict[str, Any]) -> CoachTurn:
 def build_coach(
     settings: Settings | None = None,
     *,
-    embeddings: Embeddings | None = None,
+    embeddings: LoadedEmbeddings | Embeddings | None = None,
     ingest_if_missing: bool = False,
 ) -> Coach:
     """Build the coach from settings: the one place that picks concrete parts.

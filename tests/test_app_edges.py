@@ -110,6 +110,26 @@ def test_the_export_folder_is_cleaned_at_start_and_stop(served: Served, tmp_path
     assert list(root.rglob("*")) == []
 
 
+# -- nothing stored before the user sends something ---------------------------------------------
+
+
+def test_a_page_load_stores_no_session_until_the_first_message(served: Served) -> None:
+    before = {s.id for s in served.coach.list_sessions()}
+    visits = [BrowserSession(served.url, served.app).open() for _ in range(3)]
+    client(served.url).predict("nl", "", api_name="/start")
+    assert {s.id for s in served.coach.list_sessions()} == before
+    assert all(v.code == "" and v.download_url is None for v in visits)
+    visits[0].send("Wij zijn drie gemeenten.")
+    added = {s.id for s in served.coach.list_sessions()} - before
+    assert added == {visits[0].code}
+    assert [r.user_text for r in served.coach.history(visits[0].code)] == [
+        None,
+        "Wij zijn drie gemeenten.",
+    ]
+    for visit in visits:
+        visit.close()
+
+
 # -- one odd character --------------------------------------------------------------------------
 
 

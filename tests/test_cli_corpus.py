@@ -302,3 +302,30 @@ def test_real_ingest_of_an_empty_folder_says_so(
     report = _ingest_json(capsys, "--corpus", str(tmp_path / "leeg"))
     assert any("holds no cards" in str(p) for p in report["problems"])
     assert report["embedded"] == 0
+
+
+def test_ask_and_chat_do_not_import_what_only_other_commands_need(
+    fake_setup: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    main(["ingest"])
+    heavy = ("gradio", "langchain_chroma", "bm25s", "scipy", "torch", "sentence_transformers")
+    script = tmp_path / "turns.txt"
+    script.write_text("Wij zijn drie gemeenten.\n", encoding="utf-8")
+    for args in (["ask", "schijnsamenwerking"], ["chat", "--script", str(script)], ["--help"]):
+        code = (
+            "import sys; from coach.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            f"print('LOADED', sorted(m for m in {heavy!r} if m in sys.modules))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert "LOADED []" in out.stdout, (args, out.stdout[-300:], out.stderr[-500:])

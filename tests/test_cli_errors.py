@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ def _env(home: Path) -> dict[str, str]:
     return env
 
 
-def _coach(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _coach(home: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "coach", *args],
         capture_output=True,
@@ -29,6 +30,7 @@ def _coach(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
         env=_env(home),
         timeout=300,
         check=False,
+        cwd=cwd,
     )
 
 
@@ -88,3 +90,49 @@ def test_export_to_a_file_still_writes_it(real_index_home: Path, tmp_path: Path)
     done = _coach(real_index_home, "sessions", "export", session, "--out", str(target))
     assert done.returncode == 0, done.stderr
     assert target.read_text(encoding="utf-8").startswith("# ")
+
+
+def test_version_prints_the_installed_version(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    done = _coach(tmp_path / "home", "--version")
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"coach {version('balanscoach')}"
+
+
+def test_a_missing_corpus_folder_is_an_error_and_is_not_remembered(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    missing = tmp_path / "missing" / "folder"
+    done = _coach(home, "ingest", "--corpus", str(missing))
+    _assert_plain_error(done)
+    assert f"--corpus {missing}: does not exist" in done.stderr
+    assert not (home / "index").exists()  # nothing remembered, nothing to warn about later
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x", encoding="utf-8")
+    _assert_plain_error(done := _coach(home, "ingest", "--corpus", str(a_file)))
+    assert "is a file, not a folder" in done.stderr
+
+
+def test_a_busy_port_says_how_to_choose_another(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = _coach(tmp_path / "home", "serve", "--port", str(port))
+    _assert_plain_error(done)
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
+    assert f"coach serve --port {port + 1}" in done.stderr
+
+
+def test_eval_run_finds_the_shipped_scripts_from_any_folder(tmp_path: Path) -> None:
+    """From a folder without eval/, the shipped scripts are found; the bad gate then stops
+    the run before any model loads (the scripts were read first)."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for paths in (["eval/conversations"], []):
+        done = _coach(
+            tmp_path / "home", "eval", "run", *paths, "--fail-under", "nonsense=1", cwd=elsewhere
+        )
+        _assert_plain_error(done)
+        assert "unknown metric 'nonsense'" in done.stderr, done.stderr
+        assert "no such file or folder" not in done.stderr

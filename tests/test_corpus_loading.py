@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -242,3 +243,15 @@ def test_link_to_an_enclosing_folder_is_a_loop_and_not_followed(tmp_path: Path) 
     assert sorted(c.id for c in result.cards) == ["balans", "vertrouwen"]
     [problem] = result.problems
     assert "terug: is a symbolic link to a folder that contains it (a loop)" in str(problem)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_unreadable_file_is_named_with_the_fix(tmp_path: Path) -> None:
+    folder = write_small_corpus(tmp_path / "cards")
+    secret = folder / "geheim.md"
+    secret.write_text(card_md("geheim", "Geheim", {"Kop": "Tekst."}), encoding="utf-8")
+    secret.chmod(0)
+    result = load_folder(folder)
+    assert sorted(c.id for c in result.cards) == ["balans", "vertrouwen"]
+    [problem] = result.problems
+    assert "geheim.md: cannot be read (Permission denied)" in str(problem)

@@ -7,7 +7,7 @@ from dialogue_fixtures import Conversation, content, corpus_texts, hit, passage,
 
 from coach.dialogue import machine
 from coach.dialogue.coaching import balance_pattern
-from coach.dialogue.parsing import parse_ratings
+from coach.dialogue.parsing import parse_choice, parse_ratings
 from coach.models import Ratings
 
 INTAKE = "Ik ben partner in een samenwerking van gemeenten."
@@ -267,8 +267,13 @@ def test_changing_one_rating_while_choosing_names_the_new_balance() -> None:
     assert c.state.pattern == "weinig-commitment"
 
 
-def test_a_labelled_correction_in_a_sentence_is_read_and_the_old_number_is_not_a_surplus() -> None:
-    cmds = content().commands
-    said = parse_ratings("Nee wacht, ik bedoelde voortgang 1, niet 3.", Ratings(4, 3, 3), cmds)
-    assert said.values == {"progress": 1} and not said.too_many
-    assert parse_ratings("commitment 4 5 5 5", Ratings(), cmds).too_many == 4  # numbers only
+@pytest.mark.parametrize(
+    "text", ["Nee wacht, ik bedoelde voortgang 1, niet 3.", "I meant progress 1, not 3"]
+)
+def test_a_number_taken_back_with_niet_is_not_read(text: str) -> None:
+    parse = parse_ratings(text, Ratings(4, 3, 3), content().commands)
+    assert parse.values == {"progress": 1} and not parse.too_many
+
+
+def test_a_digit_that_int_cannot_read_is_not_a_choice() -> None:
+    assert parse_choice("⓸ en 1", ["a", "b", "c", "d"], content().commands) == (0,)

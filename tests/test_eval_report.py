@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -312,27 +313,75 @@ def test_eval_run_writes_to_coach_home_reports_by_default(
     assert list((coach_home / "reports").glob("*/report.html"))
 
 
-def test_evaluator_tab_logic_runs_uploads_and_offers_the_html(scripts_dir: Path) -> None:
+def _ui_coach() -> Any:
     from dataclasses import dataclass
 
     from coach.settings import load_settings
-    from coach.ui.evaluator import run_evaluation
 
     @dataclass
     class UiCoach(FakeCoach):
         settings: Any = None
 
-    coach = UiCoach(settings=load_settings())
-    rows, status, html_path = run_evaluation(coach, [], [str(scripts_dir / "01-full.yaml")])
-    assert rows[0][0] == "volledig gesprek" and rows[0][5] == "pass"
-    assert "pass_rate" in status
-    assert html_path is not None and Path(html_path).read_text(encoding="utf-8").startswith(
+    return UiCoach(settings=load_settings())
+
+
+def test_evaluator_tab_logic_runs_uploads_and_offers_the_html(scripts_dir: Path) -> None:
+    from coach.ui.evaluator import run_evaluation, script_paths
+    from coach.ui.render import load_ui_text
+    from coach.ui.render_eval import result_rows
+
+    coach = _ui_coach()
+    finished: list[str] = []
+    run = run_evaluation(
+        coach, script_paths([], [str(scripts_dir / "01-full.yaml")]), finished.append
+    )
+    assert run.report is not None and run.error is None and len(finished) == 1
+    rows = result_rows(run.report, load_ui_text(), "nl")
+    assert rows[0][0] == "volledig gesprek" and rows[0][5] == "geslaagd"
+    assert run.html_path is not None and Path(run.html_path).read_text(encoding="utf-8").startswith(
         "<!DOCTYPE"
     )
     bad = scripts_dir / "bad.yaml"
     bad.write_text("name: x\nturns: 3\n", encoding="utf-8")
-    rows, status, html_path = run_evaluation(coach, [], [str(bad)])
-    assert rows == [] and html_path is None and "bad.yaml:2" in status
+    run = run_evaluation(coach, [bad])
+    assert run.report is None and run.html_path is None and "bad.yaml:2" in (run.error or "")
+
+
+def test_the_evaluator_compares_with_an_uploaded_baseline_knowing_each_direction(
+    scripts_dir: Path, tmp_path: Path
+) -> None:
+    from coach.ui.evaluator import run_evaluation
+    from coach.ui.render import load_ui_text
+    from coach.ui.render_eval import metrics_html
+
+    before = _report()
+    before["metrics"]["citation_validity"] = 0.5  # now: 1.0, so better
+    before["metrics"]["latency_p95_ms"] = 0.0  # now: higher, so worse (lower is better)
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "report.json").write_text(json.dumps(before), encoding="utf-8")
+    run = run_evaluation(
+        _ui_coach(), [scripts_dir / "01-full.yaml"], baseline=tmp_path / "old" / "report.json"
+    )
+    assert run.report is not None
+    html = metrics_html(run.report, load_ui_text(), "nl")
+    rows = {r.split("</code>")[0]: r for r in html.split("<code>")[1:]}
+    assert 'class="bc-better">beter<' in rows["citation_validity"]
+    assert 'class="bc-worse">slechter<' in rows["latency_p95_ms"]
+    assert 'class="bc-same">gelijk<' in rows["pass_rate"]
+    assert 'role="region" tabindex="0"' in html  # the wide table scrolls, by keyboard too
+    not_json = tmp_path / "x.json"
+    not_json.write_text("{}", encoding="utf-8")
+    run = run_evaluation(_ui_coach(), [scripts_dir / "01-full.yaml"], baseline=not_json)
+    assert run.report is None and "no `metrics`" in (run.error or "")
+
+
+def test_evaluation_progress_lists_each_finished_script() -> None:
+    from coach.ui.render import load_ui_text
+    from coach.ui.render_eval import progress_html
+
+    html = progress_html([("a.yaml", True), ("b.yaml", False)], 5, load_ui_text(), "en")
+    assert '<progress max="5" value="2"' in html and "2 of 5 scripts done" in html
+    assert "a.yaml: passed" in html and "b.yaml: failed" in html and 'role="status"' in html
 
 
 def test_evaluator_tab_builds_inside_a_gradio_tab(tmp_path: Path) -> None:
@@ -340,9 +389,25 @@ def test_evaluator_tab_builds_inside_a_gradio_tab(tmp_path: Path) -> None:
 
     from coach.ui.evaluator import evaluator_tab
     from coach.ui.exports import ExportFolder
+    from coach.ui.render import load_ui_text
 
     with gr.Blocks() as demo, gr.Tab("Evaluate"):
-        evaluator_tab(FakeCoach(), ExportFolder(tmp_path))
-    assert any(isinstance(b, gr.DownloadButton) for b in demo.blocks.values())
-    assert any(isinstance(b, gr.Dataframe) for b in demo.blocks.values())
+        language = gr.Radio(["nl", "en"], value="nl")
+        evaluator_tab(FakeCoach(), load_ui_text(), language, ExportFolder(tmp_path))
+    downloads = [b for b in demo.blocks.values() if isinstance(b, gr.DownloadButton)]
+    assert downloads and not any(b.visible for b in downloads)  # only once a report exists
     assert any(isinstance(b, gr.CheckboxGroup) and b.choices for b in demo.blocks.values())
+
+
+def test_report_charts_have_titles_and_text_alternatives_and_tables_scroll() -> None:
+    html = render_html(_report(baseline={"pass_rate": 0.5}, baseline_path="old.json"))
+    charts = re.findall(r"<svg[^>]*>.*?</svg>", html, re.S)
+    assert len(charts) >= 2
+    for chart in charts:
+        labelled = re.search(r'aria-labelledby="(\S+) (\S+)"', chart)
+        assert labelled, chart[:200]
+        title, desc = labelled.groups()
+        assert f'<title id="{title}">' in chart and f'<desc id="{desc}">' in chart
+    assert "pass_rate 100.0% (baseline 50.0%)" in html
+    assert html.count("<table") == html.count("class='scroll' role='region' tabindex='0'")
+    assert "<main>" in html and "\u2705" not in html and "\u274c" not in html

@@ -235,3 +235,77 @@ def test_plan_library_rejects_unknown_keys(tmp_path: Path) -> None:
     (tmp_path / "plan.yaml").write_text(source.read_text(encoding="utf-8") + "\nextra: 1\n")
     with pytest.raises(ConfigError, match="extra"):
         load_library(tmp_path)
+
+
+def test_readings_never_come_from_the_reference_list_or_the_question_lists() -> None:
+    card = _card(
+        "refs",
+        "Referenties",
+        {
+            "Centrale vragen": "Hoe staat het met de samenwerking tussen de partners?",
+            "Blijf vragen stellen": "Welke partners ontbreken in de samenwerking?",
+            "Bronnen en mogelijkheden tot verdere verdieping": (
+                "Leren samenwerken tussen organisaties. Zie https://www.managementboek.nl/x "
+                "over samenwerking tussen partners."
+            ),
+            "Partners": "Partners in een samenwerking hebben elk hun eigen belang.",
+        },
+        ("Hoe staat het met de samenwerking tussen de partners?",),
+        ("Welke partners ontbreken in de samenwerking?",),
+    )
+    plan = make_plan(FakeSearcher([card]), ["refs"], 8, 60, "samenwerking tussen partners")
+    assert [c.section for c in plan.readings] == ["Partners"]
+
+
+def test_a_quote_never_ends_inside_a_web_address() -> None:
+    text = "Meer lezen? Zie https://www.managementboek.nl/boek/1 voor de bron. Dat helpt."
+    quote = best_quote(text, text, {"managementboek", "bron"})
+    assert quote is not None and "https://www.managementboek.nl/boek/1" in quote
+    assert not quote.endswith("www.")
+
+
+def test_follow_up_questions_in_the_plan_are_questions() -> None:
+    card = _card(
+        "mixed",
+        "Gemengd",
+        {"Commitment": "Commitment is belangrijk in elke samenwerking."},
+        ("Is iedereen gecommitteerd?",),
+        (
+            "Daarbij is het essentieel om open naar elkaar te zijn.",
+            "Wie mist er aan tafel?",
+            "Wat houdt ons tegen?",
+        ),
+    )
+    plan = make_plan(FakeSearcher([card]), ["mixed"], 8, 60, "commitment open")
+    followups = [f for b in plan.blocks for f in b.followups]
+    assert followups == ["Wie mist er aan tafel?", "Wat houdt ons tegen?"]
+
+
+@pytest.mark.parametrize("minutes", [30, 60, 90, 135, 240])
+@pytest.mark.parametrize("group", [3, 8, 25])
+def test_every_minute_of_every_block_is_accounted_for(
+    searcher: FakeSearcher, minutes: int, group: int
+) -> None:
+    plan = make_plan(searcher, ["blijf-balanceren"], group, minutes, "nieuwe partner")
+    markdown = plan.to_markdown()
+    for block in plan.blocks:
+        assert sum(e.minutes for e in block.exercises) + block.talk_minutes == block.minutes
+        assert block.talk_minutes == 0 or block.talk  # the rest of the time has a purpose
+        section = markdown.split(block.title + " (", 1)[1].split("\n### ", 1)[0]
+        shown = [int(m) for m in re.findall(r"\*\* \((\d+) min\)", section)]
+        assert sum(shown) == block.minutes, (block.title, shown, block.minutes)
+
+
+def test_the_group_size_changes_the_work_forms(searcher: FakeSearcher) -> None:
+    def forms(group: int) -> set[str]:
+        plan = make_plan(searcher, ["blijf-balanceren"], group, 90, "nieuwe partner, omgeving")
+        return {e.form for b in plan.blocks for e in b.exercises}
+
+    small, medium, large = forms(4), forms(8), forms(24)
+    assert "round" in small and not small & {"pairs", "subgroups"}
+    assert "pairs" in medium and "subgroups" not in medium
+    assert "subgroups" in large and "round" not in large
+    text = make_plan(searcher, ["blijf-balanceren"], 24, 90, "nieuwe partner").to_markdown()
+    assert "in 4 subgroepen van 6 deelnemers" in text
+    text = make_plan(searcher, ["blijf-balanceren"], 4, 90, "nieuwe partner").to_markdown()
+    assert "een ronde — ieder van de 4 deelnemers" in text

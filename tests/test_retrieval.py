@@ -194,3 +194,25 @@ def test_query_cache_forgets_the_least_recently_used_query_only(
     assert emb.queries == 3  # still cached: the cache was not cleared when it filled up
     retriever.embed_query("b")
     assert emb.queries == 4
+
+
+def test_without_its_model_the_coach_still_reaches_the_actions_by_keywords(
+    small_settings: Settings,
+) -> None:
+    from coach.dialogue.content import load_content
+    from coach.errors import ModelUnavailable
+    from coach.index import open_index
+    from coach.service import Coach
+    from coach.sessions import SessionStore
+
+    keywords_only = HybridRetriever(index=open_index(small_settings), model_name="gone")
+    with pytest.raises(ModelUnavailable):
+        keywords_only.fixed_vectors(["een vaste vraag"])
+    settings = small_settings.with_changes(default_card="balans")
+    store = SessionStore(settings.sessions_db)
+    coach = Coach(settings, keywords_only, store, load_content(settings.prompts_dir))
+    session = coach.start_session().session
+    coach.reply(session, "Wij zijn drie gemeenten.")
+    while coach.state(session).phase != "balance":
+        coach.reply(session, "overslaan")
+    assert coach.reply(session, "commitment 4, voortgang 2, resultaat 3").phase == "actions"

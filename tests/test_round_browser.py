@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_kit import ARGS, CHROMIUM, session_code
 from round_fixtures import ORGANISATIONS, SIX, Partner
 from test_app_server import Served, served_app
-from test_browser_e2e import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.slow
 
@@ -139,9 +139,8 @@ def test_a_facilitator_opens_a_round_three_partners_join_and_the_chart_shows_the
         assert "Intake" in phase(page)
         reflect(page, p)
         pages.append(page)
-    codes = {page.locator("#bc-session-code textarea, #bc-session-code input").input_value()
-             for page in pages}  # fmt: skip
-    assert len(codes) == 3  # separate contexts, separate sessions
+    codes = {session_code(page) for page in pages}
+    assert len(codes) == 3 and "" not in codes  # separate contexts, separate sessions
 
     facilitator.locator("#bc-fac-report").click()
     facilitator.wait_for_selector("#bc-fac-charts svg.bc-round-strip", timeout=TIMEOUT)

@@ -225,7 +225,29 @@ def test_feedback_on_a_turn_appears_in_the_export(tmp_path: Path) -> None:
     coach.rate_turn(session, 1, False, "te lange vraag")
     export = coach.export_markdown(session)
     assert "te lange vraag" in export
-    assert "👎" in export
+    assert "niet nuttig (duim omlaag) — te lange vraag" in export
+    assert "👎" not in export  # words: the file may be read where no emoji font is installed
+
+
+def test_an_export_names_the_phases_in_the_sessions_language(tmp_path: Path) -> None:
+    coach = make_coach(tmp_path)
+    dutch = coach.start_session(language="nl").session
+    coach.reply(dutch, DUTCH_RUN[0])
+    text = coach.export_markdown(dutch)
+    assert "**Coach (kennismaking):**" in text and "**Coach (vraag):**" in text
+    assert "(intake)" not in text and "(question)" not in text
+    english = coach.start_session(language="en").session
+    coach.reply(english, "I chair a partnership of three municipalities.")
+    text = coach.export_markdown(english)
+    assert "**Coach (intake):**" in text and "**Coach (question):**" in text
+
+
+def test_a_greeting_can_be_shown_without_storing_a_session(tmp_path: Path) -> None:
+    coach = make_coach(tmp_path)
+    shown = coach.greeting(language="en")
+    assert shown.session == "" and shown.phase == "intake"
+    assert coach.list_sessions() == []
+    assert shown.text == coach.start_session(language="en").text  # what gets stored later
 
 
 def test_an_unknown_card_names_the_available_ones(tmp_path: Path) -> None:

@@ -48,8 +48,9 @@ def _turn(**changes: object) -> CoachTurn:
 def test_coach_reply_has_collapsed_sources_with_title_section_quote_and_link() -> None:
     reply, sources = render.coach_messages(_turn(), UI)
     assert reply == {"role": "assistant", "content": "Hoe staat het met het commitment?"}
-    assert sources["metadata"] == {"title": "Bronnen (1)", "status": "done"}
     body = sources["content"]
+    assert body.startswith('<details class="bc-sources"><summary>Bronnen (1)</summary>')
+    assert body.endswith("</details>")
     assert "**Blijf balanceren** — *Commitment*" in body
     assert f"> {CITE.quote}" in body
     assert "Kaats" in body and "([link](https://www.managementboek.nl/boek/9789013094879))" in body
@@ -63,12 +64,12 @@ def test_action_citations_are_listed_once_and_actions_not_in_the_text_are_shown(
     action = Action("normenkader", "Toets aan een normenkader", "Past bij jullie twijfel.", (CITE,))
     reply, sources = render.coach_messages(_turn(phase="actions", actions=[action]), UI)
     assert "**Toets aan een normenkader** — Past bij jullie twijfel." in reply["content"]
-    assert sources["metadata"]["title"].endswith("(1)")
+    assert "<summary>Bronnen (1)</summary>" in sources["content"]
 
 
 def test_english_turn_uses_english_labels() -> None:
     _, sources = render.coach_messages(_turn(language="en"), UI)
-    assert sources["metadata"]["title"] == "Sources (1)"
+    assert "<summary>Sources (1)</summary>" in sources["content"]
     assert "Source:" in sources["content"]
 
 
@@ -98,9 +99,18 @@ def test_unsafe_urls_are_not_linked() -> None:
     assert "[link]" not in render.sources_markdown([bad], UI, "nl")
 
 
-def test_notice_comes_first_in_italics() -> None:
+def test_a_turns_own_notice_comes_first_with_a_bold_label() -> None:
     text = render.coach_text(_turn(notice="Je bericht is ingekort."), UI)
-    assert text.startswith("*Let op: Je bericht is ingekort.*")
+    assert text.startswith("**Let op:** Je bericht is ingekort.")
+
+
+def test_errors_and_notices_of_the_app_are_distinct_labelled_messages() -> None:
+    error = render.notice_html("error", "Die code ken ik niet <b>", UI, "nl")
+    info = render.notice_html("info", "Je sessie is hervat.", UI, "en")
+    assert 'role="alert"' in error and "<strong>Fout:</strong>" in error
+    assert "bc-notice-error" in error and "&lt;b&gt;" in error
+    assert 'role="status"' in info and "<strong>Notice:</strong>" in info
+    assert render.notice_html(None, "", UI, "nl") == ""
 
 
 @pytest.mark.parametrize(
@@ -148,6 +158,16 @@ def test_ratings_chart_draws_a_bar_per_given_rating() -> None:
         "Voortgang" in svg
         and "nog niet" in svg
         and "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    )
+
+
+def test_the_ratings_chart_has_a_title_and_a_text_alternative() -> None:
+    svg = render.ratings_chart_svg({"commitment": 4, "progress": 2, "result": None}, UI, "nl")
+    assert 'role="img"' in svg and 'aria-labelledby="bc-chart-title bc-chart-desc"' in svg
+    assert '<title id="bc-chart-title">Jouw balans</title>' in svg
+    assert (
+        '<desc id="bc-chart-desc">Commitment 4 van 5, Voortgang 2 van 5, Resultaat nog niet</desc>'
+        in svg
     )
 
 
@@ -238,3 +258,64 @@ def test_missing_label_value_is_an_error_not_a_blank() -> None:
 def test_headings_in_a_summary_are_demoted_in_the_chat() -> None:
     text = render.coach_text(_turn(text="# Reflectie\n\n## Je antwoorden\n\nTekst #1"), UI)
     assert text.startswith("### Reflectie") and "#### Je antwoorden" in text and "Tekst #1" in text
+
+
+def test_intake_quick_replies_are_roles_not_sentences() -> None:
+    replies = render.quick_replies(_turn(phase="intake", suggestions=["Ik ben x van y"]), UI)
+    assert replies == ["Partner", "Procesbegeleider", "Iets anders"]
+    english = render.quick_replies(_turn(phase="intake", language="en"), UI)
+    assert english == ["Partner", "Facilitator", "Other"]
+
+
+def test_no_quick_reply_proposes_a_score_or_an_action_number() -> None:
+    balance = _turn(phase="balance", suggestions=["commitment 4, voortgang 3", "4 2 3", "hulp"])
+    assert render.quick_replies(balance, UI) == ["hulp"]
+    actions = _turn(phase="actions", suggestions=["alle acties", "1 en 2", "geen"])
+    assert render.quick_replies(actions, UI) == ["alle acties", "geen"]
+
+
+def test_ratings_offer_five_choices_and_none_is_preselected() -> None:
+    assert render.rating_choices() == [(str(n), n) for n in range(1, 6)]
+    assert render.ratings_from_progress({}) == dict.fromkeys(render.RATING_KEYS)
+
+
+@pytest.mark.parametrize(
+    ("phase", "shown"),
+    [
+        ("intake", {"skip"}),
+        ("question", {"skip", "back", "summary"}),
+        ("balance", {"skip", "back", "summary", "ratings"}),
+        ("actions", {"back", "summary", "actions"}),
+        ("summary", {"summary", "owners"}),
+    ],
+)
+def test_controls_that_make_no_sense_in_a_phase_are_hidden(phase: str, shown: set[str]) -> None:
+    action = Action("a1", "Toets aan een normenkader", "Past.", (CITE,))
+    controls = render.phase_controls(_turn(phase=phase, actions=[action]), chosen=["a1"])
+    visible = {k for k, v in vars(controls).items() if v}
+    assert visible == shown
+
+
+def test_ticked_actions_are_sent_as_the_numbers_they_were_offered_under() -> None:
+    actions = [Action(f"a{i}", f"Actie {i}", "", (CITE,)) for i in range(1, 5)]
+    turn = _turn(phase="actions", actions=actions)
+    assert render.action_choices(turn)[1] == ("2. Actie 2", "a2")
+    assert render.actions_message(["a1", "a3"], turn, UI, "nl") == "1 en 3"
+    assert render.actions_message(["a4", "a1", "a2"], turn, UI, "en") == "1, 2 and 4"
+    assert render.actions_message(["a2"], turn, UI, "nl") == "2"
+    assert render.actions_message([], turn, UI, "nl") == "geen"
+
+
+def test_feedback_names_the_start_of_the_rated_message() -> None:
+    content = [{"type": "text", "text": "**Dank je.** " + "Een lang antwoord " * 10}]
+    shown = render.excerpt(content, 40)
+    assert shown.startswith("Dank je. Een lang antwoord") and shown.endswith("…")
+    assert len(shown) <= 40
+
+
+def test_ui_strings_use_no_emoji() -> None:
+    """Emoji show as empty boxes where no emoji font is installed."""
+    emoji = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
+    for lang in ("nl", "en"):
+        for key, text in UI.texts[lang].items():
+            assert not emoji.search(text), (lang, key, text)

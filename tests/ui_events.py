@@ -94,7 +94,7 @@ class BrowserSession:
     # -- what a user does ---------------------------------------------------------------------
     def open(self) -> BrowserSession:
         """Load the page (starts a session)."""
-        self.event("on_load", None, self.language)
+        self.event("on_load", None, self.language, 1280)
         return self
 
     def send(self, text: str) -> list[dict[str, Any]]:

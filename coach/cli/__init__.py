@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "coach.cli.rounds",  # round create|open|close|status|report|export|join|share
     "coach.cli.evaluate",  # eval run
     "coach.cli.understanding",  # eval understanding
+    "coach.cli.bench",  # bench
 )
 
 
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Balanscoach: reflect on a collaboration between organisations, "
         "grounded in guidance texts. Everything stays on this machine.",
     )
+    parser.add_argument("--version", action="version", version=f"coach {version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     eval_parser = commands.add_parser(
         "eval", help="quality checks: retrieval, understanding and scripted conversations"
@@ -52,6 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         module.register(commands, eval_commands)
     return parser
+
+
+def version() -> str:
+    """The installed package's version (the source tree's when it is not installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("balanscoach")
+    except PackageNotFoundError:
+        return "0+unknown"
 
 
 def _missing(parser: argparse.ArgumentParser) -> int:

@@ -105,6 +105,12 @@ def run_ingest(args: argparse.Namespace) -> int:
     from coach.index import Progress, ingest
     from coach.settings import load_settings
 
+    for folder in args.corpus:  # checked before anything is remembered
+        if not folder.is_dir():
+            what = "is a file, not a folder" if folder.exists() else "does not exist"
+            raise InputError(
+                f"--corpus {folder}: {what}; give a folder of .md, .txt, .pdf or .docx files."
+            )
     report = ingest(
         load_settings(),
         extra_dirs=args.corpus,

@@ -18,7 +18,11 @@ def register(commands: Any, eval_commands: Any) -> None:
         "script or a gate fails. Format and metrics: eval/README.md.",
     )
     p.add_argument(
-        "paths", nargs="+", metavar="PATH", help="script files or folders of *.yaml scripts"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="script files or folders of *.yaml scripts (default: the shipped "
+        "eval/conversations, found from any folder)",
     )
     p.add_argument(
         "--report",
@@ -80,12 +84,14 @@ def run(args: argparse.Namespace) -> int:
         ScriptResult,
         retrieval_metrics,
         run_suite,
+        shipped_scripts,
         understanding_metrics,
     )
     from coach.evaluation.scripts import load_scripts
     from coach.settings import load_settings
 
-    scripts = load_scripts(args.paths)
+    paths = args.paths or [str(p) for p in shipped_scripts()]
+    scripts = load_scripts(paths or ["eval/conversations"])
     gates = [parse_gate(s, "--fail-under") for s in args.fail_under]
     gates += [parse_gate(s, "--fail-over") for s in args.fail_over]
     baseline = load_baseline(args.baseline) if args.baseline else None
@@ -112,7 +118,10 @@ def run(args: argparse.Namespace) -> int:
         baseline=baseline,
         baseline_path=args.baseline,
         gates=gates,
-        meta={"embedding_model": settings.embedding_model, "scripts_from": ", ".join(args.paths)},
+        meta={
+            "embedding_model": settings.embedding_model,
+            "scripts_from": ", ".join(args.paths or ["eval/conversations"]),
+        },
         on_result=progress,
     )
     report = outcome.report

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
+import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
+
+from coach.errors import ConfigError
 
 T = TypeVar("T")
 
@@ -47,6 +51,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     settings = load_settings(host=args.host, port=args.port)
     parse_auth(settings.auth)  # a malformed COACH_AUTH fails before the slow part
+    check_port(settings.host, settings.port)  # so does a busy port
     print("coach: loading the index (building it on first start)…", file=sys.stderr, flush=True)
     building = _in_background(lambda: _ready_coach(settings))
     from coach.ui.app import create_app, launch_app
@@ -55,7 +60,14 @@ def run_serve(args: argparse.Namespace) -> int:
     if coach.notice:
         print(f"coach: note: {coach.notice}", file=sys.stderr)
     app = create_app(coach)
-    url = launch_app(app, coach, host=settings.host, port=settings.port, block=False, quiet=True)
+    try:
+        url = launch_app(
+            app, coach, host=settings.host, port=settings.port, block=False, quiet=True
+        )
+    except OSError as exc:  # taken in the seconds the index took to load
+        if "port" not in str(exc).lower():
+            raise
+        raise port_busy(settings.host, settings.port) from None
     login = " (login required)" if settings.auth else ""
     print(
         f"Balanscoach is running at {url}{login} — ready in {time.perf_counter() - started:.1f} s. "
@@ -67,6 +79,39 @@ def run_serve(args: argparse.Namespace) -> int:
     finally:
         app.close()
     return 0
+
+
+def port_busy(host: str, port: int) -> ConfigError:
+    return ConfigError(
+        f"port {port} on {host} is already in use (is another `coach serve` running?). "
+        f"Stop that program, or choose another port: coach serve --port {port + 1}"
+    )
+
+
+def check_port(host: str, port: int) -> None:
+    """A ConfigError with the fix when `host:port` cannot be bound (busy, or not this machine)."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except socket.gaierror:
+        raise ConfigError(
+            f"--host {host}: unknown host name; use 127.0.0.1 (this computer only) or an "
+            "address of this machine"
+        ) from None
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise port_busy(host, port) from None
+        if exc.errno in (errno.EADDRNOTAVAIL, errno.EACCES):
+            reason = (
+                "needs root" if exc.errno == errno.EACCES else "is not an address of this machine"
+            )
+            raise ConfigError(
+                f"cannot listen on {host}:{port}: {reason}. Use --host 127.0.0.1 and a port "
+                "above 1024, e.g. coach serve --port 7861"
+            ) from None
+        raise
 
 
 def _ready_coach(settings: Any) -> Any:

@@ -25,6 +25,7 @@ _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{6,}")
 MAX_QUESTION_WORDS = 40  # longer messages are answers, not questions to the coach
 MAX_QUESTION_WORDS_WHILE_ANSWERING = 12
 MAX_UNLABELLED_TOKENS = 8  # longer messages give ratings only next to a label
+_NOT_A_RATING = frozenset({"niet", "geen", "not"})  # "..., niet 3" / "not 3"
 
 
 def normalize(text: str) -> str:
@@ -231,12 +232,12 @@ def parse_ratings(text: str, ratings: Ratings, commands: CommandsFile) -> Rating
     blocked: set[str] = set()
     unlabelled: list[tuple[int | None, str | None, str]] = []
     label: str | None = None
-    for tok, read in zip(tokens, readings, strict=True):
+    for i, (tok, read) in enumerate(zip(tokens, readings, strict=True)):
         if tok in labels:
             label = labels[tok]
             continue
-        if read is None:
-            continue
+        if read is None or (i > 0 and tokens[i - 1] in _NOT_A_RATING):
+            continue  # "voortgang 1, niet 3": the number after "niet" is taken back
         value, problem = read
         if problem is None and value is not None and not 1 <= value <= 5:
             problem = "invalid"
@@ -254,9 +255,7 @@ def parse_ratings(text: str, ratings: Ratings, commands: CommandsFile) -> Rating
         for n in RATING_NAMES
         if getattr(ratings, n) is None and n not in values and n not in blocked
     ]
-    if len(unlabelled) > len(slots) and values and not numbers_only:
-        unlabelled = []  # "voortgang 1, niet 3": the labelled value is meant, the rest is talk
-    if len(unlabelled) > len(slots):
+    if len(unlabelled) > len(slots) and not values:
         given = len(values) + len(unlabelled) + sum(len(p) for p in problems.values())
         return RatingParse({}, too_many=given, asked=len(ratings.missing()))
     for (value, problem, tok), slot in zip(unlabelled, slots, strict=False):
@@ -501,7 +500,7 @@ def certain_ratings(text: str, commands: CommandsFile) -> set[str]:
     for i, tok in enumerate(tokens[:-1]):
         if tok in labels:
             nxt = tokens[i + 1]
-            if nxt.isdigit() or nxt in numbers:
+            if nxt.isdecimal() or nxt in numbers:
                 found.add(labels[tok])
     return found
 

@@ -118,6 +118,10 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
     "summary_quotes": _NONE,
     "summary_sources": _NONE,
     "notice_truncated": frozenset({"limit", "length"}),
+    # the export's words for a turn's phase and for feedback, in the session's language
+    **{f"export_phase_{phase}": _NONE for phase in (*PHASES, "qa")},
+    "export_liked": _NONE,
+    "export_disliked": _NONE,
     "export_transcript": _NONE,
     "export_you": _NONE,
     "export_feedback": _NONE,

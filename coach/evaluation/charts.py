@@ -17,6 +17,25 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
+def _svg_open(css_class: str, width: int, height: int) -> str:
+    """An inline chart that scales down on a narrow screen."""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="{css_class}" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        'style="max-width:100%;height:auto"'
+    )
+
+
+def _named(key: str, title: str, summary: str) -> str:
+    """Close the <svg> tag with its accessible name (the title) and text alternative (the
+    values in words), and both elements."""
+    return (
+        f' aria-labelledby="chart-{key}-title chart-{key}-desc">'
+        f'<title id="chart-{key}-title">{_e(title)}</title>'
+        f'<desc id="chart-{key}-desc">{_e(summary)}</desc>'
+    )
+
+
 def latency_histogram_svg(latencies: Sequence[float], width: int = 520, height: int = 240) -> str:
     """An inline SVG histogram of turn latencies (ms), ~10 bins."""
     pad_l, pad_b, pad_t, pad_r = 44, 36, 14, 12
@@ -24,10 +43,16 @@ def latency_histogram_svg(latencies: Sequence[float], width: int = 520, height: 
     base_y = pad_t + inner_h
     small = 'font-size="10" text-anchor="middle"'
     label = 'font-size="11" text-anchor="middle"'
+    if latencies:
+        summary = (
+            f"{len(latencies)} turns from {min(latencies):.0f} to {max(latencies):.0f} ms, "
+            f"median {sorted(latencies)[len(latencies) // 2]:.0f} ms."
+        )
+    else:
+        summary = "No turns."
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart latency-histogram" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
-        "<title>Turn latency distribution (ms)</title>",
+        _svg_open("chart latency-histogram", width, height),
+        _named("latency", "Turn latency distribution (ms)", summary),
     ]
     if not latencies:
         parts.append(
@@ -89,10 +114,15 @@ def metrics_chart_svg(
         values += [baseline.get(n) or 0.0 for n in names]
     scale = 1.0 if unit == "ratio" else (max(values, default=0.0) or 1.0)
     title = "Metrics (share)" if unit == "ratio" else "Latency metrics (ms)"
+    described = []
+    for name in names:
+        said = f"{name} {format_value(metrics[name], unit)}"
+        if baseline and baseline.get(name) is not None:
+            said += f" (baseline {format_value(baseline[name], unit)})"
+        described.append(said)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart metrics-chart" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
-        f"<title>{_e(title)}</title>"
+        _svg_open("chart metrics-chart", width, height),
+        _named(f"metrics-{unit}", title, "; ".join(described) + "." if described else "None."),
     ]
     for i, name in enumerate(names):
         y = pad + i * (row_h + 8)

@@ -9,6 +9,7 @@ corpus-provided is escaped.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -34,7 +35,10 @@ summary{cursor:pointer;font-weight:600}
 border-left:3px solid #e0c36a;color:#3c4043}.check{font-size:.9rem}pre{white-space:pre-wrap}
 .charts{display:flex;flex-wrap:wrap;gap:1.5rem}.charts figure{margin:0}
 figcaption{font-size:.85rem;color:#5f6368}
+.scroll{max-width:100%;overflow-x:auto}
 """
+# Every table sits in a labelled region that scrolls sideways on a phone (and by keyboard).
+_TABLE = re.compile(r"<table class='([\w-]+)'>.*?</table>", re.S)
 
 
 def _e(value: Any) -> str:
@@ -195,7 +199,7 @@ def render_html(report: Mapping[str, Any]) -> str:
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>Balanscoach eval report — {_e(report.get('created', ''))}</title>",
-        f"<style>{_CSS}</style></head><body>",
+        f"<style>{_CSS}</style></head><body><main>",
         f"<h1>Balanscoach conversation eval {verdict}</h1>",
         f"<p class='meta'>{_e(report.get('created', ''))} · {summary.get('scripts', 0)} scripts, "
         f"{summary.get('passed', 0)} passed, {summary.get('failed', 0)} failed · "
@@ -243,5 +247,12 @@ def render_html(report: Mapping[str, Any]) -> str:
     parts.append("</div>")
     parts.append("<h2>Transcripts</h2>")
     parts.extend(_script_details(i, s) for i, s in enumerate(scripts))
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    parts.append("</main></body></html>")
+    page = "\n".join(parts) + "\n"
+    return _TABLE.sub(
+        lambda m: (
+            f"<div class='scroll' role='region' tabindex='0' aria-label='{m.group(1)}'>"
+            f"{m.group(0)}</div>"
+        ),
+        page,
+    )

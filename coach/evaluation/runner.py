@@ -15,6 +15,7 @@ import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from coach.evaluation.checks import (
@@ -298,20 +299,26 @@ def run_files(
     retrieval: dict[str, Any] | None = None,
     understanding: dict[str, Any] | None = None,
     on_result: Callable[[ScriptResult], None] | None = None,
+    baseline: Any = None,
 ) -> tuple[SuiteOutcome, dict[str, Any]]:
     """Load the given script files, run them, and write report.json/.html into `report_dir`.
 
     This is the evaluator tab's whole job, kept here so the UI stays a thin adapter.
-    Raises ScriptError (file and line) for a bad script before anything runs.
+    `baseline` is an earlier report.json (a path), compared direction-aware as with
+    `coach eval run --baseline`. Raises ScriptError (file and line) for a bad script,
+    and InputError for a file that is no report, before anything runs.
     """
-    from coach.evaluation.report import write_report
+    from coach.evaluation.report import load_baseline, write_report
     from coach.evaluation.scripts import load_scripts
 
     scripts = load_scripts(files)
+    earlier = load_baseline(baseline) if baseline else None
     outcome = run_suite(
         coach,
         scripts,
         retrieval=retrieval,
+        baseline=earlier,
+        baseline_path=Path(baseline).name if baseline else None,
         understanding=understanding,
         meta={"source": "evaluator tab"},
         on_result=on_result,

@@ -287,11 +287,22 @@ def load_script(path: str | Path) -> Script:
     return parse_script(text, file)
 
 
+def shipped_path(raw: str | Path) -> Path:
+    """`raw` as given; a relative path that is not here but is in the installed source tree
+    (`eval/conversations`) is taken from there, so the shipped scripts run from any folder."""
+    from coach.settings import PROJECT_ROOT
+
+    p = Path(raw)
+    if not p.exists() and not p.is_absolute() and (PROJECT_ROOT / p).exists():
+        return PROJECT_ROOT / p
+    return p
+
+
 def script_files(paths: Iterable[str | Path]) -> list[Path]:
     """Expand files and folders into script files (folders: *.yaml/*.yml, sorted by name)."""
     found: list[Path] = []
     for raw in paths:
-        p = Path(raw)
+        p = shipped_path(raw)
         if p.is_dir():
             found.extend(
                 sorted(f for f in p.iterdir() if f.suffix in SCRIPT_SUFFIXES and f.is_file())

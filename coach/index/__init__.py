@@ -14,9 +14,10 @@ Layout of `settings.index_dir`:
 - `lexical/<generation>/`: the BM25 index saved by bm25s, memory-mapped by
   readers (`coach.lexical`).
 
-`ingest` (`coach.index.pipeline`) is incremental, keyed by content and safe
-to kill; `open_index` (`coach.index.reader`) opens the committed generation
-once and loads cards, passages and windows lazily. Index format 1
+`ingest` (`coach.index.pipeline`, with its bookkeeping in `coach.index.changes`)
+is incremental, keyed by content and safe to kill; `open_index`
+(`coach.index.reader`) opens the committed generation once and loads cards,
+passages and windows lazily. Index format 1
 (`store.json` + `manifest.json`) is migrated by the next `coach ingest`.
 """
 

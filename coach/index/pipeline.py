@@ -29,25 +29,33 @@ import secrets
 import shutil
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from coach.chunking import chunk_card
 from coach.corpus import load_corpus
 from coach.embeddings import LoadedEmbeddings, document_matrix, embeddings_name, load_embeddings
-from coach.errors import CoachError, CorpusError, IndexMissing, InputError, one_line
+from coach.errors import CoachError, CorpusError, IndexMissing
 from coach.index import chroma
+from coach.index.changes import (
+    Committed,
+    Vector,
+    committed_generation,
+    count_changes,
+    cut_cards,
+    keep_previous_versions,
+    registered_dirs,
+)
 from coach.index.db import DB_NAME, IndexDB
 from coach.index.fixed import FixedVectors
-from coach.index.legacy import LegacyIndex, read_legacy, remove_legacy
+from coach.index.legacy import remove_legacy
 from coach.index.prewarm import fixed_query_texts
 from coach.index.progress import Progress, as_progress
 from coach.index.reader import FORMAT, LEXICAL_DIR, open_index
-from coach.index.records import card_dict, card_from_dict, card_key, passage_dict
+from coach.index.records import card_dict, card_key, passage_dict
 from coach.index.windows import quote_windows
 from coach.lexical import LexicalIndex
 from coach.models import Card, Passage
@@ -92,35 +100,12 @@ class IngestReport:
         return {**asdict(self), "problems": list(self.problems), "seconds": round(self.seconds, 2)}
 
 
-@dataclass(frozen=True)
-class _Vector:
-    """One vector to be in Chroma: a passage, or a hint pointing at passages."""
-
-    id: str
-    text: str
-    metadata: dict[str, Any]
-
-
-@dataclass
-class _Committed:
-    """The generation in use before this ingest (empty on a first ingest)."""
-
-    model: str | None = None
-    space: str | None = None
-    lexical: str | None = None
-    lexical_key: str | None = None
-    corpus_dirs: list[str] = field(default_factory=list)
-    files: dict[str, list[str]] = field(default_factory=dict)  # path -> passage ids
-    keys: dict[str, str] = field(default_factory=dict)  # path -> card key
-    legacy: LegacyIndex | None = None
-
-
 def ensure_index(
     settings: Settings, embeddings: LoadedEmbeddings | Embeddings | None = None
 ) -> IngestReport | None:
     """Ingest only when no index exists yet (first start of the web app)."""
     try:
-        open_index(settings).db.close()
+        open_index(settings).close()
         return None
     except IndexMissing:
         return ingest(settings, embeddings)
@@ -166,14 +151,14 @@ class _Ingest:
         rebuild: bool,
         started: float,
     ) -> IngestReport:
-        committed = _committed(self.db, self.index_dir)
-        registered = _registered_dirs(committed.corpus_dirs, extra_dirs, forget)
+        committed = committed_generation(self.db, self.index_dir)
+        registered = registered_dirs(committed.corpus_dirs, extra_dirs, forget)
         dirs = list(self.settings.all_corpus_dirs) + [Path(d) for d in registered]
         loaded = load_corpus(dirs, max_bytes=self.settings.max_file_bytes)
         cards = {c.id: c for c in loaded.cards}
         problems = [str(p) for p in loaded.problems]
-        _keep_previous_versions(loaded.problems, committed, self.db, cards, problems)
-        passages, vectors = _cut(cards, problems)
+        keep_previous_versions(loaded.problems, committed, self.db, cards, problems)
+        passages, vectors = cut_cards(cards, problems)
         if not cards:
             raise CorpusError(
                 "no cards to index in "
@@ -215,7 +200,7 @@ class _Ingest:
         self._clean_up(client, collection, space, model, lexical, present, missing, wanted)
         files = {c.path: [p.id for p in passages[c.id]] for c in cards.values()}
         # a new vector space (model switch, rebuild) counts every passage as added
-        counts = _count_changes(committed.files if space == committed.space else {}, files)
+        counts = count_changes(committed.files if space == committed.space else {}, files)
         return IngestReport(
             **counts,
             embedded=len(missing),
@@ -228,7 +213,7 @@ class _Ingest:
             embedded_queries=queries,
         )
 
-    def _choose_space(self, client: Any, committed: _Committed, model: str, rebuild: bool) -> str:
+    def _choose_space(self, client: Any, committed: Committed, model: str, rebuild: bool) -> str:
         """The collection to fill: the one in use, a pending one of this model, or a new one."""
         if (
             not rebuild
@@ -246,7 +231,7 @@ class _Ingest:
         return name
 
     def _store_rows(
-        self, cards: dict[str, Card], passages: dict[str, list[Passage]], vectors: list[_Vector]
+        self, cards: dict[str, Card], passages: dict[str, list[Passage]], vectors: list[Vector]
     ) -> dict[str, str]:
         """Store card versions, passages and hint parents; returns each card's key."""
         keys: dict[str, str] = {}
@@ -263,7 +248,7 @@ class _Ingest:
         )
         return keys
 
-    def _embed_vectors(self, collection: Any, emb: Embeddings, missing: list[_Vector]) -> None:
+    def _embed_vectors(self, collection: Any, emb: Embeddings, missing: list[Vector]) -> None:
         """Embed and add passage and hint vectors in batches (each batch persisted by Chroma)."""
         with self.progress.stage("vectors", len(missing)) as advance:
             for batch in _batches(missing, BATCH):
@@ -315,7 +300,7 @@ class _Ingest:
 
     def _lexical(
         self,
-        committed: _Committed,
+        committed: Committed,
         cards: dict[str, Card],
         passages: dict[str, list[Passage]],
         keys: dict[str, str],
@@ -353,7 +338,7 @@ class _Ingest:
         model: str,
         lexical: str,
         present: set[str],
-        missing: list[_Vector],
+        missing: list[Vector],
         wanted: set[str],
     ) -> None:
         """Remove what no generation uses; a kill here is finished by the next run."""
@@ -371,32 +356,6 @@ class _Ingest:
         remove_legacy(self.index_dir)
 
 
-def _committed(db: IndexDB, index_dir: Path) -> _Committed:
-    """The generation in use: from the index database, or from a format-1 index."""
-    meta = db.meta()
-    if "collection" in meta:
-        rows = db.files()
-        return _Committed(
-            model=meta.get("model"),
-            space=meta.get("collection"),
-            lexical=meta.get("lexical"),
-            lexical_key=meta.get("lexical_key"),
-            corpus_dirs=list(meta.get("corpus_dirs", [])),
-            files=db.file_passages(),
-            keys={r.path: r.card_key for r in rows},
-        )
-    legacy = read_legacy(index_dir)
-    if legacy is not None:
-        return _Committed(
-            model=legacy.model,
-            space=chroma.LEGACY_COLLECTION,
-            corpus_dirs=list(meta.get("corpus_dirs", legacy.corpus_dirs)),
-            files=legacy.files,
-            legacy=legacy,
-        )
-    return _Committed(corpus_dirs=list(meta.get("corpus_dirs", [])))
-
-
 def _as_loaded(
     settings: Settings, embeddings: LoadedEmbeddings | Embeddings | None
 ) -> LoadedEmbeddings:
@@ -406,120 +365,6 @@ def _as_loaded(
     if isinstance(embeddings, LoadedEmbeddings):
         return embeddings
     return LoadedEmbeddings(embeddings, embeddings_name(embeddings))
-
-
-def _registered_dirs(dirs: list[str], extra: Iterable[Path], forget: Iterable[Path]) -> list[str]:
-    """Registered user folders after adding `extra` and removing `forget` (absolute paths)."""
-    dirs = list(dirs)
-    for d in extra:
-        path = str(Path(d).expanduser().resolve())
-        if path not in dirs:
-            dirs.append(path)
-    for d in forget:
-        path = str(Path(d).expanduser().resolve())
-        if path not in dirs:
-            known = ", ".join(dirs) or "none"
-            raise InputError(f"{d} is not a registered corpus folder (registered: {known}).")
-        dirs.remove(path)
-    return dirs
-
-
-def _keep_previous_versions(
-    problems: list[CorpusError],
-    committed: _Committed,
-    db: IndexDB,
-    cards: dict[str, Card],
-    messages: list[str],
-) -> None:
-    """A file that now fails to load keeps its last good version in the index."""
-    for i, problem in enumerate(problems):
-        path = problem.path
-        if not path or path not in committed.files or not Path(path).is_file():
-            continue
-        if committed.legacy is not None:
-            raw = committed.legacy.cards.get(path)
-        else:
-            raw = db.card_data(committed.keys[path]) if path in committed.keys else None
-        if raw is None:
-            continue
-        card = card_from_dict(raw)
-        if card.id not in cards:
-            cards[card.id] = card
-            messages[i] += " (the previously indexed version stays in use until this is fixed)"
-
-
-def _cut(
-    cards: dict[str, Card], problems: list[str]
-) -> tuple[dict[str, list[Passage]], list[_Vector]]:
-    """Passages and vectors of every card; a card that cannot be cut becomes a problem."""
-    passages: dict[str, list[Passage]] = {}
-    vectors: list[_Vector] = []
-    for card_id, card in list(cards.items()):
-        try:
-            card_passages = chunk_card(card)
-            card_vectors = _vectors(card, card_passages)
-        except Exception as exc:  # one odd card must not stop the others
-            problems.append(
-                str(
-                    CorpusError(
-                        f"could not be cut into passages ({one_line(exc)}); skipped. Please "
-                        "report it with the file.",
-                        card.path,
-                    )
-                )
-            )
-            del cards[card_id]
-            continue
-        passages[card_id] = card_passages
-        vectors.extend(card_vectors)
-    return passages, vectors
-
-
-def _vectors(card: Card, passages: list[Passage]) -> list[_Vector]:
-    """The passage vectors of a card plus one vector per hint question and per keyword list."""
-    out = [
-        _Vector(p.id, f"{card.title} – {p.section}\n{p.text}", {**p.metadata(), "kind": "passage"})
-        for p in passages
-    ]
-    for section in card.sections:
-        parents = [p.id for p in passages if p.section == section.heading]
-        hints = list(section.hints.questions)
-        if section.hints.keywords:
-            hints.append(", ".join(section.hints.keywords))
-        for hint in hints if parents else []:
-            key = f"hint\x1f{card.id}\x1f{section.heading}\x1f{hint}\x1f{','.join(parents)}"
-            out.append(
-                _Vector(
-                    hashlib.sha256(key.encode()).hexdigest()[:16],
-                    hint,
-                    {
-                        "kind": "hint",
-                        "card_id": card.id,
-                        "section": section.heading,
-                        "parents": ",".join(parents),
-                    },
-                )
-            )
-    return out
-
-
-def _count_changes(old: dict[str, list[str]], new: dict[str, list[str]]) -> dict[str, int]:
-    """Passage counts per file: new files add, edited files update, deleted files remove."""
-    counts = {"added": 0, "updated": 0, "removed": 0, "unchanged": 0}
-    for path, passage_ids in new.items():
-        ids = set(passage_ids)
-        if path not in old:
-            counts["added"] += len(ids)
-            continue
-        before = set(old[path])
-        fresh, gone = ids - before, before - ids
-        counts["unchanged"] += len(ids & before)
-        counts["updated"] += len(fresh)
-        counts["removed"] += max(0, len(gone) - len(fresh))
-    for path, passage_ids in old.items():
-        if path not in new:
-            counts["removed"] += len(passage_ids)
-    return counts
 
 
 def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:

@@ -223,6 +223,10 @@ class CorpusIndex:
         self._windows.put(passage_id, stored)
         return stored
 
+    def close(self) -> None:
+        """Close the index database (the view is unusable afterwards)."""
+        self.db.close()
+
     def fixed_vectors(self, embeddings: Embeddings | None) -> FixedVectors:
         """The persistent cache of fixed query vectors for this index's model."""
         return FixedVectors(self.db, self.model_name, embeddings)

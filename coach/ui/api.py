@@ -30,7 +30,7 @@ class ChatApi:
     def chat(self, message: str, sv: SessionView | None) -> tuple[str, SessionView | None]:
         """`/chat`: the coach's reply to `message` in this client's own session."""
         try:
-            sv = self.handlers.ensure(sv)
+            sv = self.handlers.begin(self.handlers.ensure(sv))  # stored with its first message
             turn = self.handlers.coach.reply(sv.session_id, message)
             sv.last_turn, sv.language = turn, turn.language
             sv.view.add_user(self.handlers.coach.shown_text(message))
@@ -46,7 +46,7 @@ class ChatApi:
     ) -> tuple[dict[str, Any], SessionView | None]:
         """`/chat_json`: the same turn as a dict (phase, citations, progress, suggestions...)."""
         try:
-            sv = self.handlers.ensure(sv)
+            sv = self.handlers.begin(self.handlers.ensure(sv))  # stored with its first message
             turn = self.handlers.coach.reply(sv.session_id, message)
             sv.last_turn, sv.language = turn, turn.language
             sv.view.add_user(self.handlers.coach.shown_text(message))
@@ -62,7 +62,9 @@ class ChatApi:
     def start(
         self, language: str, card: str, sv: SessionView | None
     ) -> tuple[str, SessionView | None]:
-        """`/start`: a new session for this client in `language` (nl/en) on `card` ("": default)."""
+        """`/start`: a new session for this client in `language` (nl/en) on `card` ("": default).
+
+        Like a page load, it stores nothing: the session is stored with the first `/chat`."""
         try:
             sv = self.handlers.start("en" if language == "en" else "nl", card or None)
             return render.api_reply(sv.last_turn), sv
@@ -71,7 +73,7 @@ class ChatApi:
 
     def summary(self, sv: SessionView | None) -> str:
         """`/summary`: the Markdown export (summary, transcript, citations, feedback)."""
-        if sv is None:
+        if sv is None or not sv.stored:
             return ""
         try:
             return self.handlers.coach.export_markdown(sv.session_id)

@@ -7,8 +7,9 @@ port. Every user's conversation lives in a per-session `gr.State` (a
 `SessionView`), so two browsers or two `gradio_client.Client`s never share
 one; the app object holds no user data. What the user sees is computed by the
 pure functions in `coach.ui.render`; the handlers (`coach.ui.handlers`) only
-call the library, catch errors at the edge (a friendly notice in the chat,
-never a traceback), and route values.
+call the library, catch errors at the edge (a labelled notice beside the chat,
+never a traceback), and route values. Each tab lays itself out:
+`coach.ui.reflect`, `coach.ui.plan_tab`, `coach.ui.evaluator`.
 
 Public API (for `gradio_client`, see `coach.ui.api`): `/chat` (message → reply
 text), `/chat_json` (message → the turn as a dict), `/start` (language, card →
@@ -33,9 +34,10 @@ from coach.ui import render
 from coach.ui.api import ChatApi, hide_private_endpoints
 from coach.ui.edge import ServerEdge
 from coach.ui.exports import ExportFolder
-from coach.ui.handlers import N_SUGGESTIONS, ChatHandlers
+from coach.ui.handlers import ChatHandlers
 from coach.ui.labels import Labels
 from coach.ui.launch import APP_CSS, launch_app, launch_options, parse_auth
+from coach.ui.reflect import ReflectTab
 from coach.ui.render import UiText
 from coach.ui.round_api import RoundApi, with_round_labels
 
@@ -50,9 +52,6 @@ __all__ = [
     "parse_auth",
 ]
 
-CHAT_HEIGHT = 560
-SESSION_CODE_CHARS = 64  # session codes are 22 characters
-
 
 class CoachBlocks(gr.Blocks):
     """gr.Blocks whose every launch goes through the server edge (see the module docstring)."""
@@ -66,7 +65,7 @@ class CoachBlocks(gr.Blocks):
 
 
 class _ChatApp:
-    """Lays out the Blocks and wires each event to its handler or API endpoint."""
+    """Lays out the header and the tabs; each tab wires its own events."""
 
     def __init__(self, coach: Coach, ui: UiText, exports: ExportFolder) -> None:
         self.labels = Labels(ui)
@@ -83,9 +82,10 @@ class _ChatApp:
 
         h = self.handlers
         label = self.labels.label
-        partner = RoundPartnerTab(h, self.rounds, label)
         t = h.t
         settings = h.coach.settings
+        reflect = ReflectTab(h, label)
+        partner = RoundPartnerTab(h, self.rounds, label)
         with CoachBlocks(
             title=t("app_title"),
             analytics_enabled=False,
@@ -94,198 +94,19 @@ class _ChatApp:
         ) as app:
             # Forgotten after idle_timeout without an event; `forget` removes its download file.
             state = gr.State(None, time_to_live=settings.idle_timeout, delete_callback=h.forget)
-            with gr.Row(equal_height=True):
-                header = gr.Markdown(
-                    f"## {t('app_title')}\n{t('app_subtitle')}", elem_id="bc-header", scale=4
-                )
+            with gr.Row(elem_id="bc-top"):
+                header = gr.Markdown(render.header_markdown(h.ui, "nl"), elem_id="bc-header")
                 language = gr.Radio(
                     [("Nederlands", "nl"), ("English", "en")],
                     value="nl",
                     label=t("language_label"),
-                    scale=1,
-                    min_width=240,
                     elem_id="bc-language",
                 )
                 label(language, label="language_label")
-            with gr.Tabs() as tabs:
+            with gr.Tabs(elem_id="bc-tabs") as tabs:
                 with gr.Tab(t("tab_reflect"), id="reflect") as tab_reflect:
-                    progress = gr.HTML(elem_id="bc-progress")
-                    with gr.Row():
-                        with gr.Column(scale=3):
-                            chatbot = gr.Chatbot(
-                                label=t("chat_label"),
-                                show_label=False,
-                                height=CHAT_HEIGHT,
-                                elem_id="bc-chat",
-                                sanitize_html=True,
-                                allow_tags=False,
-                                render_markdown=True,
-                                feedback_options=("Like", "Dislike"),
-                                group_consecutive_messages=True,
-                                buttons=["copy"],
-                                layout="bubble",
-                            )
-                            label(chatbot, label="chat_label")
-                            with gr.Row():
-                                box = gr.Textbox(
-                                    show_label=False,
-                                    placeholder=t("input_placeholder"),
-                                    scale=5,
-                                    lines=1,
-                                    max_lines=6,
-                                    autofocus=True,
-                                    max_length=settings.max_request_chars,
-                                    elem_id="bc-input",
-                                    submit_btn=False,
-                                )
-                                label(box, placeholder="input_placeholder")
-                                send = label(
-                                    gr.Button(
-                                        t("send"),
-                                        variant="primary",
-                                        scale=1,
-                                        min_width=100,
-                                        elem_id="bc-send",
-                                    ),
-                                    value="send",
-                                )
-                            with gr.Row(elem_id="bc-suggestions"):
-                                suggestion_buttons = [
-                                    gr.Button(
-                                        visible=False, size="sm", elem_classes=["bc-suggestion"]
-                                    )
-                                    for _ in range(N_SUGGESTIONS)
-                                ]
-                            with gr.Row(elem_id="bc-commands"):
-                                commands = {
-                                    key: label(
-                                        gr.Button(
-                                            t(f"cmd_{key}"),
-                                            size="sm",
-                                            variant="secondary",
-                                            elem_id=f"bc-cmd-{key}",
-                                        ),
-                                        value=f"cmd_{key}",
-                                    )
-                                    for key in ("skip", "back", "summary")
-                                }
-                        with gr.Column(scale=2, min_width=300):
-                            with gr.Group(visible=False, elem_id="bc-balance") as balance_box:
-                                balance_title = label(
-                                    gr.Markdown(f"**{t('balance_title')}**", padding=True)
-                                )
-                                sliders = [
-                                    label(
-                                        gr.Slider(
-                                            1,
-                                            5,
-                                            value=3,
-                                            step=1,
-                                            label=t(f"rating_{key}"),
-                                            elem_id=f"bc-rate-{key}",
-                                        ),
-                                        label=f"rating_{key}",
-                                    )
-                                    for key in render.RATING_KEYS
-                                ]
-                                rate = label(
-                                    gr.Button(
-                                        t("ratings_submit"),
-                                        variant="primary",
-                                        size="sm",
-                                        elem_id="bc-rate",
-                                    ),
-                                    value="ratings_submit",
-                                )
-                            chart = gr.HTML(visible=False, elem_id="bc-chart", padding=True)
-                            with gr.Accordion(t("session_title"), open=True) as session_box:
-                                code = label(
-                                    gr.Textbox(
-                                        label=t("session_id_label"),
-                                        interactive=False,
-                                        buttons=["copy"],
-                                        elem_id="bc-session-code",
-                                    ),
-                                    label="session_id_label",
-                                )
-                                download = label(
-                                    gr.DownloadButton(
-                                        t("download_summary"), size="sm", elem_id="bc-download"
-                                    ),
-                                    label="download_summary",
-                                )
-                                new = label(
-                                    gr.Button(t("new_session"), size="sm", elem_id="bc-new"),
-                                    value="new_session",
-                                )
-                                resume_code = label(
-                                    gr.Textbox(
-                                        label=t("resume_label"),
-                                        placeholder=t("resume_placeholder"),
-                                        max_length=SESSION_CODE_CHARS,
-                                        elem_id="bc-resume-code",
-                                    ),
-                                    label="resume_label",
-                                    placeholder="resume_placeholder",
-                                )
-                                resume = label(
-                                    gr.Button(t("resume_button"), size="sm", elem_id="bc-resume"),
-                                    value="resume_button",
-                                )
-                                delete = label(
-                                    gr.Button(
-                                        t("delete_button"),
-                                        size="sm",
-                                        variant="stop",
-                                        elem_id="bc-delete",
-                                    ),
-                                    value="delete_button",
-                                )
-                                with gr.Group(
-                                    visible=False, elem_id="bc-delete-confirm"
-                                ) as confirm_box:
-                                    confirm_text = label(
-                                        gr.Markdown(t("delete_confirm"), padding=True)
-                                    )
-                                    with gr.Row():
-                                        yes = label(
-                                            gr.Button(
-                                                t("delete_yes"),
-                                                variant="stop",
-                                                size="sm",
-                                                elem_id="bc-delete-yes",
-                                            ),
-                                            value="delete_yes",
-                                        )
-                                        no = label(
-                                            gr.Button(
-                                                t("delete_cancel"),
-                                                size="sm",
-                                                elem_id="bc-delete-no",
-                                            ),
-                                            value="delete_cancel",
-                                        )
-                            with gr.Accordion(t("feedback_title"), open=False) as feedback_box:
-                                feedback_hint = label(gr.Markdown(t("feedback_hint")))
-                                feedback_text = label(
-                                    gr.Textbox(
-                                        label=t("feedback_comment"),
-                                        lines=2,
-                                        max_length=settings.max_message_chars,
-                                        elem_id="bc-feedback-comment",
-                                    ),
-                                    label="feedback_comment",
-                                )
-                                feedback_save = label(
-                                    gr.Button(
-                                        t("feedback_save"), size="sm", elem_id="bc-feedback-save"
-                                    ),
-                                    value="feedback_save",
-                                )
-                                feedback_status = gr.Markdown(elem_id="bc-feedback-status")
-                    label(tab_reflect, label="tab_reflect")
-                    label(session_box, label="session_title")
-                    label(feedback_box, label="feedback_title")
+                    reflect.build(state, language)
+                label(tab_reflect, label="tab_reflect")
                 with gr.Tab(t("round_tab"), id="round") as tab_round:
                     partner.build()
                 label(tab_round, label="round_tab")
@@ -294,76 +115,10 @@ class _ChatApp:
                     round_panel(h.coach, self.rounds, h.ui, language, h.exports, label)
                 label(tab_plan, label="tab_facilitator")
                 with gr.Tab(t("tab_evaluate"), id="evaluate") as tab_eval:
-                    evaluator_tab(h.coach, h.exports)
+                    evaluator_tab(h.coach, h.ui, language, h.exports, label)
                 label(tab_eval, label="tab_evaluate")
-
-            view_outputs = [
-                chatbot,
-                state,
-                progress,
-                *suggestion_buttons,
-                balance_box,
-                chart,
-                code,
-                download,
-            ]
-            # UI events are private (not part of the API). `busy` shows one quiet spinner on
-            # the chat instead of a timer over every output; `quiet` shows none.
-            private: dict[str, Any] = {"api_visibility": "private"}
-            quiet: dict[str, Any] = {**private, "show_progress": "hidden"}
-            busy: dict[str, Any] = {
-                **private,
-                "show_progress": "minimal",
-                "show_progress_on": chatbot,
-            }
-            h.exports.serve_from_here(download)
-            pending = gr.State("", time_to_live=settings.idle_timeout)
-            # `code` lets a browser whose state Gradio forgot continue its conversation.
-            respond = (h.respond, [pending, state, language, code], view_outputs)
-
-            app.load(h.on_load, [state, language], view_outputs, **busy)
-            for trigger in (box.submit, send.click):
-                trigger(h.echo, [box, state], [chatbot, box, pending], queue=False, **quiet).then(
-                    *respond, **busy
-                )
-            for button in suggestion_buttons:
-                button.click(
-                    h.suggestion, [button, state], [chatbot, pending], queue=False, **quiet
-                ).then(*respond, **busy)
-            for key, button in commands.items():
-                button.click(
-                    h.command(key), [state, language], [chatbot, pending], queue=False, **quiet
-                ).then(*respond, **busy)
-            rate.click(
-                h.ratings, [*sliders, state, language], [chatbot, pending], queue=False, **quiet
-            ).then(*respond, **busy)
-            new.click(h.new_session, [state, language], view_outputs, **busy)
-            resume.click(h.resume, [resume_code, state, language], view_outputs, **busy).then(
-                lambda: "", None, resume_code, **quiet
-            )
-            delete.click(lambda: gr.update(visible=True), None, confirm_box, queue=False, **quiet)
-            no.click(lambda: gr.update(visible=False), None, confirm_box, queue=False, **quiet)
-            yes.click(h.delete, [state, language, code], view_outputs, **busy).then(
-                lambda: gr.update(visible=False), None, confirm_box, **quiet
-            )
-            chatbot.clear(h.new_session, [state, language], view_outputs, **busy)
-            chatbot.like(h.like, [state], [state, feedback_status], **quiet)
-            feedback_save.click(
-                h.comment,
-                [feedback_text, state],
-                [state, feedback_status, feedback_text, download],
-                **quiet,
-            )
-            relabelled = [item.component for item in self.labels.items]
-            language.change(
-                h.switch_language,
-                [language, state, code],
-                [header, *relabelled, *view_outputs],
-                **quiet,
-            )
-            del balance_title, confirm_text, feedback_hint
-
-            partner.wire(state, language, tabs, tab_round, view_outputs, h.refresh)
+            reflect.wire(app, language, header)
+            partner.wire(state, language, tabs, tab_round, reflect.outputs(), h.refresh)
             self.api.register(state)
             self.round_api.register(state)
         hide_private_endpoints(app)

@@ -84,7 +84,7 @@ def _remove_stale(root: Path) -> None:
         return
     for child in root.iterdir():
         pid = child.name.split("-", 1)[0]
-        if not (pid.isdigit() and _running(int(pid))):
+        if not (pid.isdecimal() and _running(int(pid))):
             if child.is_dir():
                 shutil.rmtree(child, ignore_errors=True)
             else:

@@ -86,6 +86,11 @@ def load_ui_text(prompts_dir: Path = PROMPTS_DIR) -> UiText:
     return UiText(texts={lang: dict(data[lang]) for lang in LANGUAGES})
 
 
+def header_markdown(ui: UiText, lang: str) -> str:
+    """The page's one level-1 heading and the line under it."""
+    return f"# {ui.get('app_title', lang)}\n{ui.get('app_subtitle', lang)}"
+
+
 def escape(text: str | None) -> str:
     """Markup typed by a user (or echoed by the coach) is shown as text, never rendered.
 
@@ -145,7 +150,7 @@ def coach_text(turn: CoachTurn, ui: UiText) -> str:
     lang = turn.language
     parts = []
     if turn.notice:
-        parts.append(f"*{ui.get('notice_prefix', lang)}: {escape(turn.notice)}*")
+        parts.append(f"**{ui.get('notice_prefix', lang)}:** {escape(turn.notice)}")
     parts.append(_demote_headings(escape(turn.text)))
     missing = [a for a in turn.actions if a.title not in turn.text]
     if missing:
@@ -155,18 +160,22 @@ def coach_text(turn: CoachTurn, ui: UiText) -> str:
 
 
 def coach_messages(turn: CoachTurn, ui: UiText) -> list[Message]:
-    """The coach's reply, plus a collapsed 'Sources (n)' message when it cites passages."""
+    """The coach's reply, plus a collapsed 'Sources (n)' block when it cites passages.
+
+    The block is a native <details>/<summary>: a keyboard and a screen reader know it
+    as a disclosure. (Gradio's own collapsible "thought" message nests a nameless
+    button inside its toggle, which axe-core reports as a serious violation.)
+    """
     messages: list[Message] = [{"role": "assistant", "content": coach_text(turn, ui)}]
     citations = _unique_citations(turn)
     if citations:
+        title = html.escape(ui.get("sources_title", turn.language, n=len(citations)))
+        body = sources_markdown(citations, ui, turn.language)
         messages.append(
             {
                 "role": "assistant",
-                "content": sources_markdown(citations, ui, turn.language),
-                "metadata": {
-                    "title": ui.get("sources_title", turn.language, n=len(citations)),
-                    "status": "done",
-                },
+                "content": f'<details class="bc-sources"><summary>{title}</summary>\n\n'
+                f"{body}\n\n</details>",
             }
         )
     return messages
@@ -293,7 +302,10 @@ def ratings_chart_svg(ratings: Mapping[str, int | None], ui: UiText, lang: str) 
         y = 28 + i * row
         value = ratings.get(key)
         label = escape(ui.get(f"rating_{key}", lang))
-        rows.append(f'<text x="0" y="{y + 14}" font-size="13" fill="#374151">{label}</text>')
+        rows.append(
+            f'<text x="0" y="{y + 14}" font-size="13" fill="#374151" aria-hidden="true">'
+            f"{label}</text>"
+        )
         rows.append(
             f'<rect x="{label_w}" y="{y}" width="{bar_w}" height="18" rx="4" fill="#eef1f4"/>'
         )
@@ -305,18 +317,32 @@ def ratings_chart_svg(ratings: Mapping[str, int | None], ui: UiText, lang: str) 
             )
         shown = str(value) if value else escape(ui.get("chart_empty", lang))
         rows.append(
-            f'<text x="{label_w + bar_w + 8}" y="{y + 14}" font-size="13" fill="#374151">'
-            f"{shown}</text>"
+            f'<text x="{label_w + bar_w + 8}" y="{y + 14}" font-size="13" fill="#374151" '
+            f'aria-hidden="true">{shown}</text>'
         )
     title = escape(ui.get("chart_title", lang))
     height = 28 + row * len(RATING_KEYS)
     return (
-        f'<svg class="bc-chart" role="img" aria-label="{title}" xmlns="http://www.w3.org/2000/svg" '
-        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
-        f'<text x="0" y="16" font-size="14" font-weight="600" fill="#111827">{title}</text>'
-        + "".join(rows)
-        + "</svg>"
+        f'<svg class="bc-chart" role="img" aria-labelledby="bc-chart-title bc-chart-desc" '
+        f'xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" style="max-width:100%;height:auto">'
+        f'<title id="bc-chart-title">{title}</title>'
+        f'<desc id="bc-chart-desc">{escape(ratings_summary(ratings, ui, lang))}</desc>'
+        f'<text x="0" y="16" font-size="14" font-weight="600" fill="#111827" aria-hidden="true">'
+        f"{title}</text>" + "".join(rows) + "</svg>"
     )
+
+
+def ratings_summary(ratings: Mapping[str, int | None], ui: UiText, lang: str) -> str:
+    """The chart as one sentence (its text alternative), e.g.
+    'Commitment 4 van 5, Voortgang 2 van 5, Resultaat nog niet'."""
+    parts = []
+    for key in RATING_KEYS:
+        value = ratings.get(key)
+        label = ui.get(f"rating_{key}", lang)
+        shown = ui.get("chart_value", lang, value=value) if value else ui.get("chart_empty", lang)
+        parts.append(f"{label} {shown}")
+    return ", ".join(parts)
 
 
 def command_replies(ui: UiText, lang: str) -> list[tuple[str, str]]:
@@ -337,6 +363,108 @@ def suggested_replies(turn: CoachTurn, ui: UiText, limit: int = 6) -> list[str]:
         if clean and clean.lower() not in commands and clean not in out:
             out.append(clean)
     return out[:limit]
+
+
+ROLE_KEYS = ("partner", "facilitator", "other")
+_DIGIT = re.compile(r"\d")
+
+
+def quick_replies(turn: CoachTurn, ui: UiText, limit: int = 6) -> list[str]:
+    """The clickable replies the web app shows for a turn.
+
+    At the intake they are roles to pick, never a sentence that speaks for the user.
+    Where the app has its own controls for a phase (the ratings, the action choice),
+    replies with numbers are left out: a suggested score or pick would steer the answer.
+    """
+    if turn.phase == "intake":
+        return [ui.get(f"role_{key}", turn.language) for key in ROLE_KEYS][:limit]
+    replies = suggested_replies(turn, ui, limit)
+    if turn.phase in ("balance", "actions"):
+        replies = [r for r in replies if not _DIGIT.search(r)]
+    return replies
+
+
+@dataclass(frozen=True)
+class PhaseControls:
+    """Which of the chat tab's controls make sense after a turn (the rest are hidden)."""
+
+    skip: bool
+    back: bool
+    summary: bool
+    ratings: bool
+    actions: bool
+    owners: bool
+
+
+def phase_controls(turn: CoachTurn, chosen: Sequence[str] = ()) -> PhaseControls:
+    """Skip only where there is something to skip, Back not at the start nor once the
+    summary is there; the phase's own controls in their phase."""
+    phase = turn.phase
+    walking = phase in ("question", "followup", "balance", "actions", "qa")
+    return PhaseControls(
+        skip=phase in ("intake", "question", "followup", "balance"),
+        back=walking,
+        summary=walking or phase == "summary",  # shows it again, e.g. with who/when
+        ratings=phase == "balance",
+        actions=phase == "actions" and bool(turn.actions),
+        owners=phase == "summary" and bool(chosen),
+    )
+
+
+def rating_choices() -> list[tuple[str, int]]:
+    """The five choices of each rating, lowest first; none is preselected."""
+    return [(str(n), n) for n in range(1, 6)]
+
+
+def action_choices(turn: CoachTurn) -> list[tuple[str, str]]:
+    """(label, action id) for each action offered in the turn, numbered as in the text."""
+    return [(f"{i}. {a.title}", a.id) for i, a in enumerate(turn.actions, 1)]
+
+
+def actions_message(chosen: Sequence[str], turn: CoachTurn, ui: UiText, lang: str) -> str:
+    """What the action checkboxes send: the numbers the coach offered them under ('1 en 3'),
+    or the word for none."""
+    numbers = [str(i) for i, a in enumerate(turn.actions, 1) if a.id in set(chosen)]
+    if not numbers:
+        return ui.get("actions_none_send", lang)
+    if len(numbers) == 1:
+        return numbers[0]
+    joined = ", ".join(numbers[:-1])
+    return ui.get("actions_message", lang, first=joined, last=numbers[-1])
+
+
+def notice_html(kind: str | None, text: str | None, ui: UiText, lang: str) -> str:
+    """An error or a notice of the app itself, outside the chat and labelled as what it is:
+    an error is announced at once (role=alert), a notice politely (role=status)."""
+    if not text:
+        return ""
+    error = kind == "error"
+    label = ui.get("notice_error_label" if error else "notice_info_label", lang)
+    return (
+        f'<div class="bc-notice bc-notice-{"error" if error else "info"}" '
+        f'role="{"alert" if error else "status"}"><strong>{html.escape(label)}:</strong> '
+        f"{html.escape(text)}</div>"
+    )
+
+
+def session_code_html(code: str, ui: UiText, lang: str) -> str:
+    """The session code as selectable text under its label (or what to expect, before)."""
+    label = html.escape(ui.get("session_id_label", lang))
+    if not code:
+        empty = html.escape(ui.get("session_code_placeholder", lang))
+        shown = f'<em class="bc-code-empty">{empty}</em>'
+    else:
+        shown = f'<code class="bc-code-value">{html.escape(code)}</code>'
+    return f'<p class="bc-code"><strong>{label}</strong><br>{shown}</p>'
+
+
+def excerpt(content: Any, limit: int = 90) -> str:
+    """The start of a chat message as plain text (for the feedback box), at most `limit` chars."""
+    if isinstance(content, list):  # Gradio 6: a list of {"type": "text", "text": ...}
+        content = " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    text = re.sub(r"[*_>#`\\]", "", str(content or ""))
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def ratings_message(commitment: int, progress: int, result: int, ui: UiText, lang: str) -> str:

@@ -157,7 +157,11 @@ class RoundApi:
         view = render.empty_view()
         view.add_turn(joined.turn, self.handlers.ui)
         return joined.to_dict(), SessionView(
-            joined.session_id, joined.turn.language, view, joined.turn
+            joined.session_id,
+            joined.turn.language,
+            self.handlers.coach.state(joined.session_id).card_id,
+            view,
+            joined.turn,
         )
 
     def share(self, share: str, sv: SessionView | None) -> dict[str, Any]:

@@ -187,7 +187,8 @@ class RoundPartnerTab:
             )
         )
         view.add_turn(joined.turn, self.h.ui)
-        fresh = SessionView(joined.session_id, joined.turn.language, view, joined.turn)
+        card = self.h.coach.state(joined.session_id).card_id
+        fresh = SessionView(joined.session_id, joined.turn.language, card, view, joined.turn)
         lead = "\n\n".join(
             [
                 self.t(

@@ -40,14 +40,19 @@ class BlockTemplate(_Strict):
     title: _Text
     purpose: _Text
     exercises: list[str]
+    talk: _Text  # what the block's minutes beyond its exercises are for
     repeat: Literal["central_questions"] | None = None
     min_session: int = 0
     focus: bool = False  # only in a plan made from a team round (`coach plan --round`)
 
 
+Form = Literal["round", "plenary", "pairs", "subgroups"]
+
+
 class ExerciseSpec(_Strict):
     minutes: int
     group: tuple[int, int]
+    forms: list[Form]  # the work forms it can take, preferred first
     keywords: list[str]
     cards: list[str]
     name: _Text
@@ -60,7 +65,6 @@ class _Limits(_Strict):
     min_group: int
     max_group: int
     max_question_blocks: int
-    large_group: int
     readings: int
 
 
@@ -69,6 +73,7 @@ class PlanLibrary(_Strict):
 
     agenda: list[BlockTemplate]
     exercises: dict[str, ExerciseSpec]
+    forms: dict[Form, tuple[int, int]]  # group sizes each work form suits
     text: dict[Lang, dict[str, str]]
     limits: _Limits
 
@@ -96,6 +101,9 @@ def load_library(prompts_dir: Path = PROMPTS_DIR) -> PlanLibrary:
     keys = set(library.text["nl"])
     if keys != set(library.text["en"]):
         raise ConfigError(f"{path}: `text.nl` and `text.en` must have the same keys.")
+    missing_forms = {"round", "plenary", "pairs", "subgroups"} - set(library.forms)
+    if missing_forms:
+        raise ConfigError(f"{path}: `forms` needs group sizes for {sorted(missing_forms)}.")
     for block in library.agenda:
         for name in block.exercises:
             if name not in library.exercises:

@@ -1,11 +1,15 @@
-"""A session plan as the Markdown document the facilitator downloads."""
+"""A session plan as the Markdown document the facilitator downloads.
+
+Each block lists its parts with their minutes (exercises, then the conversation
+that fills the rest), and they add up to the block's minutes.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from coach.plan import SessionPlan
+    from coach.plan.model import SessionPlan
 
 
 def _clock(minutes: int) -> str:
@@ -73,9 +77,11 @@ def plan_markdown(plan: SessionPlan) -> str:
                 f"**{r('exercise_label', lang)}: {exercise.name}** ({exercise.minutes} min)"
                 f" — {exercise.how}"
             )
-            if exercise.subgroups:
-                out.append(f"  *{r('exercise_large_group', lang, group_size=plan.group_size)}*")
+            if exercise.form_text:
+                out += ["", f"*{exercise.form_text}*"]
             out.append("")
+        if block.talk_minutes:
+            out += [f"**{r('talk_label', lang)}** ({block.talk_minutes} min) — {block.talk}", ""]
     out += [f"## {r('readings_heading', lang)}", ""]
     if plan.readings:
         out += [r("readings_intro", lang), ""]

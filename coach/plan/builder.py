@@ -1,117 +1,39 @@
-"""Facilitator session plans: cards + group + minutes + context → an agenda with grounded readings.
+"""The agenda builder: time per block, exercises and work forms, questions, readings.
 
-The planner is deterministic and offline: the agenda template, the exercise
-library and every word of the rendered plan live in `prompts/plan.yaml`; the
-central and follow-up questions come from the cards themselves; the passages
-to read are retrieved with the facilitator's context as the query, and each
-quote is checked to occur word for word in its card (quotes that don't are
-dropped, as in the dialogue). Time is split by weights with per-block minimums
-and rounded to 5 minutes, and the rounding remainder goes to the question
-blocks, so the agenda always adds up to exactly the requested duration.
+Time is split by weights with per-block minimums and rounded to 5 minutes;
+the rounding remainder goes to the question blocks, so the agenda always adds
+up to exactly the requested duration. Within a block the exercises take their
+own minutes and the rest is a named conversation (`talk`), so no minute is
+left unexplained. The group size picks each exercise's work form: a round in
+a small group, pairs or subgroups in a larger one (`prompts/plan.yaml`,
+`forms`). Central and follow-up questions come from the cards; follow-ups
+that are not questions are left out.
 
 A plan made from a team round (`coach.rounds.plan`) gets a `PlanFocus`: the
 round's differences open the plan and its own agenda block ("Waar we
 verschillen"), the central questions that fit them come first, and the
 readings are retrieved with them.
-
-This module holds the plan's data model and the agenda builder (`make_plan`);
-`plan_library` reads the data file, `plan_readings` finds the grounded quotes
-and `plan_render` writes the plan as Markdown.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from coach.errors import ConfigError, InputError
-from coach.models import Card, Citation
-from coach.plan_library import (
+from coach.models import Card
+from coach.plan.library import (
     BlockTemplate,
+    Form,
     PlanLibrary,
     english_questions,
     load_library,
 )
-from coach.plan_readings import best_quote, grounded_readings, word_set
-from coach.plan_render import plan_markdown
+from coach.plan.model import AgendaBlock, Exercise, PlanFocus, SessionPlan
+from coach.plan.readings import grounded_readings, word_set
 from coach.settings import PROMPTS_DIR
-
-__all__ = [
-    "AgendaBlock",
-    "Exercise",
-    "PlanFocus",
-    "SessionPlan",
-    "best_quote",
-    "load_library",
-    "make_plan",
-    "plan_markdown",
-]
-
-
-@dataclass(frozen=True)
-class Exercise:
-    """A chosen exercise for one block."""
-
-    id: str
-    name: str
-    how: str
-    minutes: int
-    subgroups: bool = False  # group too large for a plenary round
-
-
-@dataclass(frozen=True)
-class PlanFocus:
-    """Where a group session starts when it follows a team round."""
-
-    title: str  # e.g. "Teamronde Wijkzorg Noord, ronde 1: 6 deelnemers."
-    lines: tuple[str, ...]  # the differences and what to bring up, in words
-    words: str  # what questions, exercises and readings should fit
-    first: str = ""  # what the first question block should be about (the widest spread)
-
-
-@dataclass(frozen=True)
-class AgendaBlock:
-    """One time block; `start` is minutes from the beginning."""
-
-    id: str
-    title: str
-    purpose: str
-    start: int
-    minutes: int
-    exercises: tuple[Exercise, ...] = ()
-    question: str | None = None
-    card_id: str | None = None
-    followups: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()  # a focus block: the round's differences
-
-    @property
-    def end(self) -> int:
-        return self.start + self.minutes
-
-
-@dataclass(frozen=True)
-class SessionPlan:
-    """A facilitator's plan: goal, agenda that fills the duration, readings with citations."""
-
-    language: str
-    card_ids: tuple[str, ...]
-    card_titles: tuple[str, ...]
-    group_size: int
-    minutes: int
-    context: str
-    goal: str
-    blocks: tuple[AgendaBlock, ...]
-    readings: tuple[Citation, ...]
-    library: PlanLibrary = field(repr=False, compare=False)
-    focus: PlanFocus | None = None
-
-    def total_minutes(self) -> int:
-        return sum(b.minutes for b in self.blocks)
-
-    def to_markdown(self) -> str:
-        return plan_markdown(self)
 
 
 def _overlap(text_words: set[str], keywords: Iterable[str]) -> int:
@@ -182,7 +104,11 @@ def _choose_exercises(
     lang: str,
     used: set[str],
 ) -> tuple[Exercise, ...]:
-    """One exercise (two in a long block) that fits group and time, best keyword match first."""
+    """One exercise (two in a long block) that fits group and time, best keyword match first.
+
+    Exercises made for the group's size come first; an exercise longer than the block
+    (nothing shorter fits) is shortened to the block, so the agenda stays exact.
+    """
     scored = []
     for order, name in enumerate(candidates):
         spec = library.exercises[name]
@@ -190,6 +116,8 @@ def _choose_exercises(
             continue
         score = 2 * _overlap(words, spec.keywords) + (3 if card_id and card_id in spec.cards else 0)
         score -= 2 if name in used else 0  # vary the exercises over the agenda
+        low, high = spec.group
+        score -= 0 if low <= group_size <= high else 4
         scored.append((-score, order, name))
     if not scored:  # nothing fits the time: take the shortest candidate
         name = min(candidates, key=lambda n: library.exercises[n].minutes)
@@ -201,28 +129,73 @@ def _choose_exercises(
         spec = library.exercises[name]
         if chosen and (spec.minutes > budget or len(chosen) == 2 or minutes < 25):
             break
-        low, high = spec.group
+        length = min(spec.minutes, budget)
+        form = work_form(library, spec.forms, group_size)
         chosen.append(
             Exercise(
                 id=name,
                 name=spec.name.get(lang),
                 how=spec.how.get(lang),
-                minutes=spec.minutes,
-                subgroups=group_size > min(high, library.limits.large_group) or group_size < low,
+                minutes=length,
+                form=form,
+                form_text=form_text(library, form, group_size, length, lang),
             )
         )
-        budget -= spec.minutes
+        budget -= length
     used.update(e.id for e in chosen)
     return tuple(chosen)
+
+
+def work_form(library: PlanLibrary, forms: Sequence[Form], group_size: int) -> str:
+    """The first of an exercise's forms (in its order of preference) that suits the group.
+
+    When none does: a group smaller than all of them works together as one; a larger
+    one takes the last form (the lists run from small groups to large ones).
+    """
+    for form in forms:
+        low, high = library.forms[form]
+        if low <= group_size <= high:
+            return form
+    if not forms or all(group_size < library.forms[f][0] for f in forms):
+        return "plenary"
+    return forms[-1]
+
+
+def form_text(library: PlanLibrary, form: str, group_size: int, minutes: int, lang: str) -> str:
+    """The work form spelled out for this group: how many pairs or subgroups, time per turn."""
+    if form == "round":
+        seconds = max(10, minutes * 60 // max(group_size, 1) // 10 * 10)
+        each = f"{round(seconds / 60)} min" if seconds >= 60 else f"{seconds} s"
+        return library.render("form_round", lang, group_size=group_size, each=each)
+    if form == "pairs":
+        pairs = group_size // 2
+        key = "form_pairs_odd" if group_size % 2 else "form_pairs"
+        return library.render(key, lang, group_size=group_size, pairs=pairs)
+    if form == "subgroups":
+        groups = max(2, math.ceil(group_size / 6))
+        smallest = group_size // groups
+        largest = math.ceil(group_size / groups)
+        size = str(smallest) if smallest == largest else f"{smallest}–{largest}"
+        return library.render(
+            "form_subgroups", lang, group_size=group_size, groups=groups, size=size
+        )
+    return library.render("form_plenary", lang, group_size=group_size)
 
 
 def _followups_for(
     card: Card, question: str, context_words: set[str], taken: set[str]
 ) -> tuple[str, ...]:
-    """Two follow-up questions of the card that fit the question and context best."""
+    """Two follow-up questions of the card that fit the question and context best.
+
+    Only real questions: a card's follow-up list may hold a remark between them.
+    """
     target = word_set(question) | context_words
     ranked = sorted(
-        (q for q in card.followup_questions if q not in taken),
+        (
+            q
+            for q in card.followup_questions
+            if q not in taken and q.rstrip().rstrip("\"'”’)").endswith("?")
+        ),
         key=lambda q: -len(word_set(q) & target),
     )
     chosen = tuple(ranked[:2])
@@ -318,6 +291,7 @@ def make_plan(
         followups = (
             _followups_for(question[0], text, context_words, taken_followups) if question else ()
         )
+        used_minutes = sum(e.minutes for e in exercises)
         blocks.append(
             AgendaBlock(
                 id=template.id if not question else f"{template.id}-{number}",
@@ -330,6 +304,8 @@ def make_plan(
                 card_id=question[0].id if question else None,
                 followups=tuple(english.get(f, f) for f in followups),
                 notes=focus.lines if focus and template.focus else (),
+                talk=template.talk.get(lang) if share > used_minutes else "",
+                talk_minutes=share - used_minutes,
             )
         )
         start += share

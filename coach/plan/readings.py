@@ -3,6 +3,9 @@
 The facilitator's context is the query; cards the context missed get one
 passage from a fallback query. A quote is one or two consecutive sentences of
 the passage that occur verbatim in the card; passages without one are dropped.
+Readings never come from a card's reference list (*Bronnen*) or its lists of
+questions (the agenda has those already), and a sentence ends only at a stop
+followed by a space, so a quote never ends inside a web address ("https://www.").
 """
 
 from __future__ import annotations
@@ -11,10 +14,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from coach.corpus_cards import CENTRAL, FOLLOWUPS, SOURCES
 from coach.models import Card, Citation, Hit
 
 _WORD = re.compile(r"[\wÀ-ÿ]+", re.UNICODE)
-_SENTENCE = re.compile(r"[^.!?…\n]+(?:[.!?…]+|$)")
+# A sentence runs to a stop that ends the text or is followed by white space.
+_SENTENCE = re.compile(r"[^\n]+?(?:[.!?…]+(?=\s|$)|$)", re.MULTILINE)
 _STOP = {
     "de",
     "het",
@@ -89,6 +94,12 @@ def best_quote(
     return best[3]
 
 
+def not_a_reading(section: str) -> bool:
+    """A card's reference list or one of its question lists: never a passage to read."""
+    heading = section.strip()
+    return any(p.match(heading) for p in (SOURCES, CENTRAL, FOLLOWUPS))
+
+
 def grounded_readings(
     source: Any, cards: Sequence[Card], context: str, limit: int
 ) -> tuple[Citation, ...]:
@@ -104,7 +115,11 @@ def grounded_readings(
     for n, query in enumerate(queries):
         for hit in source.search(query, k=12):
             pid = hit.passage.id
-            if hit.passage.card_id not in wanted or pid in seen:
+            if (
+                hit.passage.card_id not in wanted
+                or pid in seen
+                or not_a_reading(hit.passage.section)
+            ):
                 continue
             if n > 0 and per_card.get(hit.passage.card_id, 0) > 0:
                 continue  # fallback queries only fill in cards the context missed
@@ -120,13 +135,6 @@ def grounded_readings(
             break
         passage = hit.passage
         card = wanted[passage.card_id]
-        if passage.section.lower() in {
-            "centrale vragen",
-            "bronnen",
-            "central questions",
-            "sources",
-        }:
-            continue
         quote = best_quote(passage.text, card.text, query_words)
         if not quote:
             continue
