@@ -195,3 +195,18 @@ def on_redirect(t: Turn) -> Result:
 def on_closed(t: Turn) -> Result:
     t.say("after_summary")
     return t.finish(t.state)
+
+
+def on_retract(t: Turn) -> Result:
+    """A message that takes back what the coach read: said once (by `step`, naming what is
+    left out), then the summary again without it, or the pending question."""
+    removed = bool(t.parts)
+    if not removed:
+        t.say("retract_absent" if t.state.phase == "summary" else "retract_noted")
+    if t.state.phase == "summary":
+        if removed:
+            t.say("summary_updated")
+            t.parts.append(summary_markdown(t.state, t.card, t.content))
+    else:
+        t.parts += t.pending(t.state)
+    return t.finish(t.state)

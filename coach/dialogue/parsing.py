@@ -24,8 +24,11 @@ _VOWELS = set("aeiouyàáâäèéêëìíîïòóôöùúûü")
 _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{6,}")
 MAX_QUESTION_WORDS = 40  # longer messages are answers, not questions to the coach
 MAX_QUESTION_WORDS_WHILE_ANSWERING = 12
+CHOICE_REMARK_WORDS = 3  # a choice with this many other words carries a remark
 MAX_UNLABELLED_TOKENS = 8  # longer messages give ratings only next to a label
 _NOT_A_RATING = frozenset({"niet", "geen", "not"})  # "..., niet 3" / "not 3"
+_NOT_CHOSEN_AFTER = frozenset({"niet", "not", "no", "nee", "geen"})  # "2 niet"
+_NOT_CHOSEN_BEFORE = frozenset({"niet", "not", "geen", "behalve", "except", "zonder", "without"})
 
 
 def normalize(text: str) -> str:
@@ -281,19 +284,29 @@ def parse_choice(text: str, titles: list[str], commands: CommandsFile) -> tuple[
     tokens = norm.split()
     numbers = {k.lower(): v for k, v in commands.ratings.numbers.items() if k.lower() != "een"}
     numbers.update({k.lower(): v for k, v in commands.ordinals.items()})
-    picked = []
-    for tok in tokens[:200]:
+    picked: list[int] = []
+    left_out: set[int] = set()
+    for i, tok in enumerate(tokens[:200]):
         n = int(tok) if tok.isdecimal() and len(tok) <= 3 else numbers.get(tok)
-        if n is not None and 1 <= n <= len(titles) and n - 1 not in picked:
+        if n is None or not 1 <= n <= len(titles):
+            continue
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if i + 2 < len(tokens) and (tokens[i + 2].isdecimal() or tokens[i + 2] in numbers):
+            after = ""  # "2, niet 1": the "niet" goes with the 1
+        before = tokens[i - 1] if i else ""
+        if after in _NOT_CHOSEN_AFTER or before in _NOT_CHOSEN_BEFORE:
+            left_out.add(n - 1)  # "2 niet", "behalve 2"
+        elif n - 1 not in picked:
             picked.append(n - 1)
+    picked = [i for i in picked if i not in left_out]
     if picked:
         return tuple(sorted(picked))
     none_words = _phrase_set(commands.choose_none) | _phrase_set(commands.decline)
-    if norm in none_words or any(t in none_words for t in tokens[:6]):
-        return ()
     all_words = _phrase_set(commands.choose_all)
     if norm in all_words or any(t in all_words for t in tokens[:6]):
-        return tuple(range(len(titles)))
+        return tuple(i for i in range(len(titles)) if i not in left_out)
+    if norm in none_words or any(t in none_words for t in tokens[:6]):
+        return ()
     said = {k for w in content_words(text[:2000]) for k in stem_keys(w)}
     by_title = [
         i
@@ -483,7 +496,10 @@ def split_choice(
         choice = parse_choice(match.group(1), titles, commands)
         if choice is not None:
             return choice, text[match.end(1) :].strip(" ,;:.-–")
-    return parse_choice(text, titles, commands), ""
+    choice = parse_choice(text, titles, commands)
+    said = [w for w in content_words(text) if not w.isdecimal()]
+    # "1 zeker. 3 alleen als de verzekeraar erbij zit": the conditions are kept too
+    return choice, text.strip() if choice and len(said) >= CHOICE_REMARK_WORDS else ""
 
 
 def certain_ratings(text: str, commands: CommandsFile) -> set[str]:

@@ -31,6 +31,7 @@ from coach.understanding.features import (
     denied_signals,
     form_features,
     intent_nudges,
+    retraction,
     signal_cues,
 )
 from coach.understanding.labels import INTENTS, SIGNALS
@@ -131,6 +132,11 @@ class MessageReader:
             question = question or text.strip()
         elif intent == "correction":
             rest = self._corrected_part(text)
+        retracted, rejects, unretracted = retraction(text, self.bank)
+        if retracted:  # "Vertrouwen is bij ons prima" is no reading of broken trust
+            signals = tuple((s, v) for s, v in signals if s not in retracted)
+            if confident is not None:
+                confident = tuple(s for s in confident if s not in retracted)
         sarcasm = self._marker("sarcasm", text) and intent in ("answer", "emotion")
         if sarcasm:
             signals = tuple((sig, v) for sig, v in signals if sig != "going_well")
@@ -144,6 +150,9 @@ class MessageReader:
             contradiction=self._marker("contradiction", text) and not sarcasm,
             intent_scores=scores,
             confident=confident,
+            retracted=retracted,
+            rejects_reading=rejects,
+            unretracted=unretracted if retracted or rejects else "",
         )
 
     def _classify(
