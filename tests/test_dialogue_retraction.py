@@ -13,7 +13,8 @@ from dialogue_fixtures import Conversation, content, reader, talk, understand
 
 from coach.dialogue.parsing import split_choice
 from coach.models import Understanding
-from coach.understanding.features import retraction
+from coach.understanding.features import intent_nudges, retraction
+from coach.understanding.labels import INTENTS
 
 INTAKE = "Ik ben partner namens een zorgaanbieder in een samenwerking met drie gemeenten."
 RATINGS = "commitment 3, voortgang 2, resultaat 2"
@@ -163,3 +164,40 @@ def test_an_english_negation_of_leaving_is_no_wish_to_leave() -> None:
     assert not read.has("exit_wish")
     c.say("Stop? No, the results are there, stopping would be crazy.")
     assert "exit_wish" not in c.state.signals()
+
+
+def test_an_impatient_repeat_is_an_answer_not_hostility() -> None:
+    nudges = intent_nudges(
+        "I just told you - teaming up with them instead of being swallowed.",
+        "followup",
+        content().commands,
+        reader().bank,
+    )
+    assert nudges[INTENTS.index("answer")] > 0 > nudges[INTENTS.index("hostile")]
+    short = intent_nudges("I told you", "followup", content().commands, reader().bank)
+    assert short[INTENTS.index("hostile")] == 0
+
+
+def test_dare_we_stop_is_not_asked_after_results_that_go_well() -> None:
+    c = talk(INTAKE, "overslaan", "overslaan")
+    assert c.state.question_index == 2
+    reply = c.say(
+        "De resultaten zijn goed, we halen de doelen ruim en de partners zijn tevreden.",
+        understanding=u("answer", "going_well"),
+    )
+    assert all("te stoppen als het resultaat te mager is" not in f for f in reply.followups)
+
+
+def test_the_summary_keeps_the_passages_quoted_along_the_way() -> None:
+    c = talk(
+        INTAKE,
+        "We vergaderen veel maar er gebeurt weinig.",
+        "Niemand bewaakt de voortgang van de afspraken.",
+        "Er komt een nieuwe partij bij die meteen de regie wil.",
+        "Flexibel zijn we niet, alles moet eerst langs de besturen.",
+        "Het resultaat is mager en de ambitie is verdwenen.",
+    )
+    shown = {x.quote for r in c.replies for x in r.citations}
+    summary = c.say("samenvatting").text
+    listed = summary.split("## Geciteerde passages", 1)[1].split("## ", 1)[0]
+    assert len(shown) > 2 and listed.count('\n- "') == min(len(shown), 8)

@@ -112,7 +112,8 @@ def _content_beyond_command(t: Turn) -> int:
         for phrase in lists.all()
         for w in phrase.split()
     } | {w.lower() for w in cmds.command_words.all()}
-    return sum(1 for w in content_words(t.text) if w.lower() not in asking)
+    text = t.understanding.unretracted if t.understanding.retracts else t.text
+    return sum(1 for w in content_words(text) if w.lower() not in asking)
 
 
 def _add_to_question(t: Turn, target: int) -> Result:

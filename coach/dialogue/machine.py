@@ -151,10 +151,36 @@ def insight_query(
     return Query("insight", f"{answer} {question}".strip(), True, mix, 1.0)
 
 
+_VAGUE = frozenset(
+    [
+        "precies",
+        "daarmee",
+        "daarvan",
+        "bedoel",
+        "bedoelt",
+        "bedoelen",
+        "betekent",
+        "betekenen",
+        "eigenlijk",
+        "mean",
+        "means",
+        "meaning",
+        "exactly",
+        "actually",
+    ]
+)
+
+
+def _names_a_term(question: str) -> bool:
+    """Does the question name what it asks about ("wat is een omgevingsanalyse?"), rather
+    than point back ("wat bedoel je daarmee?")?"""
+    return any(len(w) >= 7 and w.lower() not in _VAGUE for w in content_words(question))
+
+
 def _qa_query(question: str, text: str) -> Query:
     """The question to search with; a short one that points back ("wat is dat?") takes the
     whole message, which names what "dat" is."""
-    if len(question.split()) < QA_CONTEXT_WORDS:
+    if len(question.split()) < QA_CONTEXT_WORDS and not _names_a_term(question):
         question = text
     question = query_text(question)
     return Query("qa", question, user=question.strip() == text.strip())
@@ -297,6 +323,8 @@ def _plan_summary(
 ) -> Plan:
     if is_question(text, False, content.commands) and _on_topic(text, card, content):
         return Plan("qa", queries=(_qa_query(text, text),))
+    if certain_ratings(text, content.commands):
+        return Plan("closed")  # "commitment 4, ..." names no action, even with a title's word
     if state.offered:  # a choice typed after the summary changes the choice
         choice, remark = split_choice(text, [a.title for a in state.offered], content.commands)
         if choice is not None and (
@@ -522,7 +550,7 @@ def step(
     u = heard(state, u)
     plan = plan_turn(state, text, u, card, content)
     gone = taken_back(state, u) if plan.kind != "command" else u.retracted
-    noted = set(state.signals())
+    noted = set(state.clear_signals())  # only what the coach would say back is named
     if gone:
         state = state.without(gone)
     turn = Turn(state, text, plan, retrieved, card, content, corpus_texts, u)

@@ -27,6 +27,7 @@ MAX_QUESTION_WORDS_WHILE_ANSWERING = 12
 CHOICE_REMARK_WORDS = 3  # a choice with this many other words carries a remark
 MAX_UNLABELLED_TOKENS = 8  # longer messages give ratings only next to a label
 _NOT_A_RATING = frozenset({"niet", "geen", "not"})  # "..., niet 3" / "not 3"
+_BOTH = frozenset({"allebei", "beide", "beiden", "both", "allemaal"})  # "allebei twee"
 _NOT_CHOSEN_AFTER = frozenset({"niet", "not", "no", "nee", "geen"})  # "2 niet"
 _NOT_CHOSEN_BEFORE = frozenset({"niet", "not", "geen", "behalve", "except", "zonder", "without"})
 
@@ -230,20 +231,33 @@ def parse_ratings(text: str, ratings: Ratings, commands: CommandsFile) -> Rating
     numbers_only = all(
         r is not None or tok in labels for tok, r in zip(tokens, readings, strict=True)
     )
+    lead = next((i for i, r in enumerate(readings) if r is None), len(tokens))
+    leading = lead if lead >= 2 else 0  # "twee, twee en resultaat ...": scores first
     values: dict[str, int] = {}
     problems: dict[str, list[str]] = {"invalid": [], "decimal": []}
     blocked: set[str] = set()
     unlabelled: list[tuple[int | None, str | None, str]] = []
     label: str | None = None
+    pending: list[str] = []  # "commitment en voortgang allebei 2": labels still waiting
+    spread = False
     for i, (tok, read) in enumerate(zip(tokens, readings, strict=True)):
-        if tok in labels:
-            label = labels[tok]
+        if tok in labels or tok in _BOTH:
+            if label is not None and label not in values and label not in blocked:
+                pending.append(label)
+            label = labels.get(tok)
+            spread = spread or tok in _BOTH
             continue
         if read is None or (i > 0 and tokens[i - 1] in _NOT_A_RATING):
             continue  # "voortgang 1, niet 3": the number after "niet" is taken back
         value, problem = read
         if problem is None and value is not None and not 1 <= value <= 5:
             problem = "invalid"
+        if spread and problem is None and value is not None:
+            missing = [n for n in RATING_NAMES if getattr(ratings, n) is None]
+            for name in pending or [n for n in missing if n not in values and n not in blocked]:
+                values.setdefault(name, value)  # "allebei twee": both missing scores
+            pending, spread, label = [], False, None
+            continue
         if label is not None and label not in values and label not in blocked:
             if problem is None and value is not None:
                 values[label] = value
@@ -251,7 +265,7 @@ def parse_ratings(text: str, ratings: Ratings, commands: CommandsFile) -> Rating
                 problems[problem or "invalid"].append(tok)
                 blocked.add(label)
             label = None
-        elif numbers_only or len(tokens) <= MAX_UNLABELLED_TOKENS:
+        elif numbers_only or len(tokens) <= MAX_UNLABELLED_TOKENS or i < leading:
             unlabelled.append((value, problem, tok))
     slots = [
         n
@@ -416,7 +430,10 @@ def extract_context(text: str, commands: CommandsFile) -> IntakeContext:
 
 # --- questions inside answers, natural commands, choices with a remark ----------
 
-_CLAUSE = re.compile(r"(?:^|[,;:(–-]\s*|\s(?:maar|en|dus|want|but|and|so)\s+)", re.IGNORECASE)
+_CLAUSE = re.compile(
+    r"(?:^|[,;:(–-]\s*(?:(?:maar|en|dus|want|but|and|so)\s+)?|\s(?:maar|en|dus|want|but|and|so)\s+)",
+    re.IGNORECASE,
+)
 
 
 _ASKS = re.compile(
@@ -452,6 +469,7 @@ def find_question(text: str, commands: CommandsFile) -> tuple[str | None, str]:
         return None, text
     question = sample[best[0] : best[1]].strip()
     before = _ASKS.sub("", sample[: best[0]].rstrip(" ,;:-–"))
+    before = re.sub(r"[\s,]+(?:maar|en|dus|want|but|and|so)$", "", before, flags=re.IGNORECASE)
     rest = (before + " " + sample[best[1] :]).strip(" ,;:-–")
     return question, " ".join(rest.split())
 

@@ -295,6 +295,7 @@ class BankFollowup(_Strict):
     keywords: tuple[str, ...] = ()
     signals: tuple[str, ...] = ()
     answered_by: tuple[str, ...] = ()
+    not_when: tuple[str, ...] = ()  # signals of an answer it does not fit ("going_well")
     central: tuple[int, ...] = ()  # the central questions (1-based) it follows up on
 
 

@@ -22,7 +22,7 @@ from coach.templates import render_template
 
 MAX_ANSWER_CHARS = 4000  # the service truncates input there too; keeps exports readable
 MAX_FOUND = 3  # signals named in the synthesis
-MAX_EXTRA_QUOTES = 2  # quotes beyond those of the balance and the chosen actions
+MAX_EXTRA_QUOTES = 8  # the passages quoted along the way, beyond those of the chosen actions
 BLANK = "…………"
 
 

@@ -78,6 +78,7 @@ MARKERS = (
     "relief",
     "correction",
     "negation",
+    "repeat",
 )
 
 

@@ -195,7 +195,14 @@ def intent_nudges(text: str, phase: str, commands: CommandsFile, bank: ExampleBa
         nudges[INTENTS.index("command")] += 0.5
     if _IMPERATIVE.search(t) or _CAN_YOU_DO.search(t):
         nudges[INTENTS.index("request")] += 1
+    repeat = bank.markers.get("repeat")
+    if repeat is not None and repeat.search(t[:200]) and len(t.split()) >= REPEAT_ANSWER_WORDS:
+        nudges[INTENTS.index("answer")] += 1  # "I just told you: <the answer>" answers again
+        nudges[INTENTS.index("hostile")] -= 1
     return nudges
+
+
+REPEAT_ANSWER_WORDS = 7
 
 
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
