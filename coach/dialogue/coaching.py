@@ -67,7 +67,7 @@ def pick_followup(
     """
     if state.followups_here >= MAX_FOLLOWUPS_PER_QUESTION:
         return None
-    raised = set(state.signals()) | set(signals)
+    raised = set(state.signals()) | set(signals) | set(state.denied)  # "stoppen? nee" answers too
     unused = [
         j
         for j in range(len(card.followup_questions))

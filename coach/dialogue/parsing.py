@@ -482,18 +482,22 @@ def natural_command(text: str, commands: CommandsFile) -> tuple[str | None, int 
         if any(phrase_in(low, normalize(p)) for p in lists.all() if normalize(p)):
             found = name
             break
-    target = None
+    return found, question_number(text, commands)
+
+
+def question_number(text: str, commands: CommandsFile) -> int | None:
+    """The central question a sentence names ("vraag 2", "bij de eerste vraag"), 1-based."""
     number = re.search(
         r"(?:vraag|question|nummer|number)\s+(\d|een|één|twee|drie|vier|vijf|one|two|three|four|five)"
         r"|(eerste|tweede|derde|vierde|first|second|third|fourth)\s+(?:vraag|question)",
-        low,
+        normalize(text),
     )
-    if number:
-        word = number.group(1) or number.group(2)
-        values = {k.lower(): v for k, v in commands.ratings.numbers.items()}
-        values.update({k.lower(): v for k, v in commands.ordinals.items()})
-        target = int(word) if word.isdecimal() else values.get(word)
-    return found, target
+    if not number:
+        return None
+    word = number.group(1) or number.group(2)
+    values = {k.lower(): v for k, v in commands.ratings.numbers.items()}
+    values.update({k.lower(): v for k, v in commands.ordinals.items()})
+    return int(word) if word.isdecimal() else values.get(word)
 
 
 def split_choice(

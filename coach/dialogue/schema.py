@@ -52,6 +52,7 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
     "after_summary": _NONE,
     "retracted": frozenset({"said"}),
     "retract_noted": _NONE,
+    "correction_then_on": _NONE,
     "retract_absent": _NONE,
     "summary_updated": _NONE,
     "ask_balance": _NONE,

@@ -79,6 +79,7 @@ MARKERS = (
     "correction",
     "negation",
     "repeat",
+    "self_correction",
 )
 
 
