@@ -300,3 +300,12 @@ def test_scores_given_for_both_or_up_front_in_a_sentence_are_read(
     text: str, before: Ratings, expected: dict[str, int]
 ) -> None:
     assert parse_ratings(text, before, content().commands).values == expected
+
+
+def test_the_same_scores_again_confirm_the_proposed_reading() -> None:
+    c = talk("Ik ben partner namens een zorgaanbieder.", "overslaan", "overslaan", "overslaan")
+    assert c.state.phase == "balance"
+    c.say("twee, twee en resultaat weet ik dus niet, doe maar een twee")
+    assert c.state.proposed == Ratings(2, 2, 2)
+    reply = c.say("zei ik toch, allebei twee")
+    assert reply.phase == "actions" and c.state.ratings == Ratings(2, 2, 2)

@@ -201,3 +201,14 @@ def test_the_summary_keeps_the_passages_quoted_along_the_way() -> None:
     summary = c.say("samenvatting").text
     listed = summary.split("## Geciteerde passages", 1)[1].split("## ", 1)[0]
     assert len(shown) > 2 and listed.count('\n- "') == min(len(shown), 8)
+
+
+def test_in_het_kort_quotes_what_the_user_called_most_important() -> None:
+    c = talk(
+        INTAKE,
+        "We vergaderen veel maar er gebeurt weinig.",
+        "Eerlijk gezegd mis ik wie de regie heeft. Dat vind ik zelf het grootste probleem.",
+    )
+    summary = c.say("samenvatting").text
+    short = summary.split("## ", 2)[1]
+    assert 'noemde: "Eerlijk gezegd mis ik wie de regie heeft. Dat vind ik zelf' in short

@@ -219,6 +219,10 @@ def _plan_balance(
     base = state.proposed or state.ratings
     parse = parse_ratings(text, state.ratings if state.proposed is None else Ratings(), cmds)
     merged = parse.merged(base)
+    if state.proposed is not None and parse.values and merged == state.proposed:
+        # "zei ik toch, allebei twee" / "2" after "Ik lees ... 2. Klopt dat?": the same scores
+        # again are a yes, not a reason to ask once more
+        return _actions_plan(state, state.proposed, None, content)
     if parse.understood and merged.complete() and not parse.invalid:
         sure = certain_ratings(text, cmds)
         if (

@@ -54,6 +54,7 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
     "retract_noted": _NONE,
     "correction_then_on": _NONE,
     "retract_absent": _NONE,
+    "summary_again": _NONE,
     "summary_updated": _NONE,
     "ask_balance": _NONE,
     "ask_missing": frozenset({"labels"}),
@@ -71,6 +72,7 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
     "kept_private": _NONE,
     "summary_synthesis": _NONE,
     "summary_found": frozenset({"said"}),
+    "summary_priority": frozenset({"text"}),
     "summary_found_none": _NONE,
     "summary_balance_line": frozenset({"text"}),
     "summary_chosen_line": frozenset({"titles"}),
@@ -278,6 +280,7 @@ class CommandsFile(_Strict):
     confirm: WordLists = WordLists()
     agenda_words: tuple[str, ...] = ()
     command_words: WordLists = WordLists()
+    priority_phrases: WordLists = WordLists()
 
 
 class BankCentral(_Strict):
