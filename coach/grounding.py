@@ -67,6 +67,77 @@ def overlaps(quote: str, others: Iterable[str]) -> bool:
     return any(quote in other or other in quote for other in others if other)
 
 
+# A sentence that opens with one of these leans on the one before it ("Die zal er vaak
+# wel zijn.", "Samen geven ze een beeld ...", "Toch heeft elke partner ..."): quoted
+# alone it reads as an answer to nothing, so the previous sentence comes with it.
+DANGLING_OPENERS = frozenset(
+    [
+        "die",
+        "dat",
+        "deze",
+        "dit",
+        "ze",
+        "zij",
+        "hij",
+        "daarom",
+        "daardoor",
+        "daarbij",
+        "daarvoor",
+        "daarmee",
+        "daarin",
+        "samen",
+        "toch",
+        "ook",
+        "maar",
+        "dus",
+        "zo",
+        "hierbij",
+        "hiervoor",
+        "hierdoor",
+        "bovendien",
+        "verder",
+        "tegelijk",
+        "wel",
+        "anders",
+        "they",
+        "these",
+        "this",
+        "that",
+        "those",
+        "together",
+        "but",
+        "so",
+        "also",
+        "therefore",
+        "however",
+        "yet",
+        "such",
+    ]
+)
+DANGLING_MARGIN = 0.05  # a window that leans on a sentence it cannot include, or ends in ":"
+_FIRST_WORD = re.compile(r"\W*(\w+)")
+
+
+def leans_back(piece: str) -> bool:
+    """Does the quote open with a word that points at the sentence before it?"""
+    first = _FIRST_WORD.match(piece)
+    return bool(first and first.group(1).lower() in DANGLING_OPENERS)
+
+
+def _with_context(
+    text: str, spans: list[tuple[int, int]], start: int, end: int, max_chars: int
+) -> int | None:
+    """The window widened by the sentence before it when it leans on that one and both fit
+    in one paragraph; None when it cannot be widened."""
+    index = next((i for i, (s, _) in enumerate(spans) if s == start), None)
+    if index is None or index == 0:
+        return None
+    before = spans[index - 1][0]
+    if end - before > max_chars or "\n" in text[spans[index - 1][1] : start]:
+        return None
+    return before
+
+
 def window_quote(
     hit: Hit, avoid: Iterable[str] = (), seen: Iterable[str] = (), max_chars: int = 400
 ) -> tuple[str, float]:
@@ -80,12 +151,24 @@ def window_quote(
     """
     text = hit.passage.text
     skip, old = set(avoid), set(seen)
+    spans = _segments(text)
     best: tuple[float, str, float] | None = None
     for start, end, score in hit.windows:
         piece = text[start:end].strip()
         if not piece or piece in skip or len(piece) > max_chars:
             continue
-        adjusted = score - (SHORT_MARGIN if len(piece) < SHORT_WINDOW else 0.0)
+        adjusted = score
+        if leans_back(piece):
+            widened = _with_context(text, spans, start, end, max_chars)
+            if widened is None:
+                adjusted -= DANGLING_MARGIN
+            else:
+                piece = text[widened:end].strip()
+                if piece in skip:
+                    continue
+        if piece.endswith(":"):
+            adjusted -= DANGLING_MARGIN  # "Denk aan:" introduces what it does not quote
+        adjusted -= SHORT_MARGIN if len(piece) < SHORT_WINDOW else 0.0
         adjusted += PAIR_BONUS if len(_segments(piece)) > 1 else 0.0
         adjusted -= SEEN_MARGIN if overlaps(piece, old) else 0.0
         if best is None or adjusted > best[0]:
@@ -133,6 +216,8 @@ def quote_from(hit: Hit, query: str, max_chars: int = 400, avoid: Iterable[str] 
                 hi += 1
             elif lo > 0 and scores[lo - 1] > 0 and fits(lo - 1, hi):
                 lo -= 1
+        if lo > 0 and leans_back(text[spans[lo][0] : spans[lo][1]]) and fits(lo - 1, hi):
+            lo -= 1  # "Die zal er vaak wel zijn." needs the sentence it points at
         return _trim(text[spans[lo][0] : spans[hi][1]], max_chars)
 
     order = sorted(range(len(spans)), key=lambda i: (-scores[i], i))

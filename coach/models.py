@@ -239,6 +239,19 @@ class Understanding:
     # Fainter ones still steer follow-ups and actions, but a wrong paraphrase is worse
     # than a plain acknowledgement.
     confident: tuple[str, ...] | None = None
+    # What the message takes back of the coach's reading: signals it says are fine
+    # ("vertrouwen is prima"), a rejection of the last reading that names nothing ("dat
+    # is het punt niet"), and the message without those clauses.
+    # A correction that comes after an answer to the question asked now ("Dat zou een
+    # kans zijn. Nee wacht, wat ik bij de eerste vraag zei klopt niet: ..."): that answer.
+    answer_first: str = ""
+    retracted: tuple[str, ...] = ()
+    rejects_reading: bool = False
+    unretracted: str = ""
+
+    @property
+    def retracts(self) -> bool:
+        return bool(self.retracted) or self.rejects_reading
 
     @property
     def clear_signals(self) -> tuple[str, ...]:

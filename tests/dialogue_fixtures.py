@@ -246,6 +246,7 @@ def bank_yaml() -> str:
     followups[2]["answered_by"] = ["exit_wish"]
     followups[4]["signals"] = ["lost_ambition", "meeting_no_progress"]
     followups[4]["answered_by"] = ["exit_wish"]
+    followups[4]["not_when"] = ["going_well"]
     followups[5]["signals"] = ["broken_trust", "dominant_partner", "exit_wish", "money"]
     entry = {
         "title_en": "Keep balancing",

@@ -277,3 +277,35 @@ def test_a_number_taken_back_with_niet_is_not_read(text: str) -> None:
 
 def test_a_digit_that_int_cannot_read_is_not_a_choice() -> None:
     assert parse_choice("⓸ en 1", ["a", "b", "c", "d"], content().commands) == (0,)
+
+
+@pytest.mark.parametrize(
+    ("text", "before", "expected"),
+    [
+        ("zei ik toch, allebei twee", Ratings(None, None, 2), {"commitment": 2, "progress": 2}),
+        ("both 3", Ratings(4, None, None), {"progress": 3, "result": 3}),
+        (
+            "commitment en voortgang allebei 2, resultaat 3",
+            Ratings(),
+            {"commitment": 2, "progress": 2, "result": 3},
+        ),
+        (
+            "twee, twee en resultaat weet ik dus niet, doe maar een twee",
+            Ratings(),
+            {"commitment": 2, "progress": 2, "result": 2},
+        ),
+    ],
+)
+def test_scores_given_for_both_or_up_front_in_a_sentence_are_read(
+    text: str, before: Ratings, expected: dict[str, int]
+) -> None:
+    assert parse_ratings(text, before, content().commands).values == expected
+
+
+def test_the_same_scores_again_confirm_the_proposed_reading() -> None:
+    c = talk("Ik ben partner namens een zorgaanbieder.", "overslaan", "overslaan", "overslaan")
+    assert c.state.phase == "balance"
+    c.say("twee, twee en resultaat weet ik dus niet, doe maar een twee")
+    assert c.state.proposed == Ratings(2, 2, 2)
+    reply = c.say("zei ik toch, allebei twee")
+    assert reply.phase == "actions" and c.state.ratings == Ratings(2, 2, 2)

@@ -61,16 +61,19 @@ def pick_followup(
     Fit is led by the answer's situation signals (a follow-up lists the signals it
     digs into), then by word overlap. A follow-up the user has in effect already
     answered (one of its `answered_by` signals came up in this conversation: someone
-    who said they want out is not asked whether they dare to stop) is never asked.
+    who said they want out is not asked whether they dare to stop) is never asked, nor
+    one that does not fit what this answer tells (`not_when`: "dare we stop if the
+    results are too meagre?" after results that are going well).
     """
     if state.followups_here >= MAX_FOLLOWUPS_PER_QUESTION:
         return None
-    raised = set(state.signals()) | set(signals)
+    raised = set(state.signals()) | set(signals) | set(state.denied)  # "stoppen? nee" answers too
     unused = [
         j
         for j in range(len(card.followup_questions))
         if j not in state.followups_asked
         and not set(content.followup_answered_by(card, j)) & raised
+        and not set(content.followup_not_when(card, j)) & set(signals)
     ]
     if not unused:
         return None

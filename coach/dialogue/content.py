@@ -215,7 +215,7 @@ def _check_reflections(parsed: ReflectionsFile, path: Path, node: LazyNodes) -> 
 def _check_bank_signals(bank: Mapping[str, CardQuestions], path: Path) -> None:
     for card_id, entry in bank.items():
         for followup in entry.followups:
-            for signal in (*followup.signals, *followup.answered_by):
+            for signal in (*followup.signals, *followup.answered_by, *followup.not_when):
                 if signal not in SIGNALS:
                     raise ConfigError(
                         f'{path}: card `{card_id}`, follow-up "{followup.nl[:40]}…" names '
@@ -271,6 +271,10 @@ class DialogueContent:
     def followup_answered_by(self, card: Card, index: int) -> tuple[str, ...]:
         entry = self._followup_entry(card, index)
         return entry.answered_by if entry is not None else ()
+
+    def followup_not_when(self, card: Card, index: int) -> tuple[str, ...]:
+        entry = self._followup_entry(card, index)
+        return entry.not_when if entry is not None else ()
 
     # -- words -----------------------------------------------------------------
     def render(self, key: str, language: str, **values: Any) -> str:

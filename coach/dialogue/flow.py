@@ -15,8 +15,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from coach.dialogue.coaching import balance_pattern, pick_followup, rank_actions
-from coach.dialogue.language import words
-from coach.dialogue.parsing import certain_ratings, extract_context, parse_ratings
+from coach.dialogue.language import stems, words
+from coach.dialogue.parsing import (
+    certain_ratings,
+    extract_context,
+    parse_ratings,
+    question_number,
+)
 from coach.dialogue.reflect import feeling, reflection
 from coach.dialogue.schema import RATING_NAMES
 from coach.dialogue.state import CLARIFY, Answer, DialogueState, Note
@@ -31,6 +36,7 @@ _RETRACTS = re.compile(
     r"\b(niet dat|niet zo dat|niet zozeer|not that|not so much|wasn't that|isn't that)\b",
     re.IGNORECASE,
 )
+SHARED_WORDS = 2  # content words a correction shares with the one answer it is about
 CORRECTION_OVERLAP = 0.3  # share of an earlier answer's letter 4-grams a correction takes up
 
 # --- moving through the questions ----------------------------------------------
@@ -252,7 +258,15 @@ def on_correction(t: Turn) -> Result:
                 t.parts.append(t.msg("intake_role", role=_role_text(t, state)))
         t.parts += t.pending(state)
         return t.finish(state)
-    last = _corrected_answer(state, t.text)
+    first = None
+    if u.answer_first and state.phase in ("question", "followup"):
+        # "Dat zou een kans zijn. Nee wacht, wat ik bij de eerste vraag zei ...": the words
+        # before the correction answer the question asked now
+        slot = None if state.phase == "question" else state.pending_followup
+        first = Answer(state.question_index, slot, u.answer_first[:4000])
+        state = _record(state, first)
+    named = question_number(t.text, t.content.commands)
+    last = _corrected_answer(state, t.text, named, exclude=first)
     # A correction usually refines the facts ("not a leak: they decided on their own"); a
     # situation it does not take back (damaged trust) still stands. Facts it is likely to
     # retract (someone leaving, a new player, things going well) go with the old words.
@@ -282,9 +296,30 @@ def on_correction(t: Turn) -> Result:
         )
         if citation is not None:
             t.quote(citation)
+    if first is not None:
+        t.say("correction_then_on")
+        if state.phase == "question":
+            central = t.card.central_questions[state.question_index]
+            choice = pick_followup(state, t.card, t.content, first.text, central, False)
+            return t.finish(_followup_or_advance(t, replace(state, followups_here=0), choice))
+        return t.finish(_advance(t, state))
     t.say("correction_resume")
     t.parts += t.pending(state)
     return t.finish(state)
+
+
+def _common_run(a: str, b: str) -> int:
+    """The longest run of words two texts share ("bij een paar musea")."""
+    x, y = words(a.lower())[:400], words(b.lower())[:400]
+    best, row = 0, [0] * (len(y) + 1)
+    for wx in x:
+        new = [0] * (len(y) + 1)
+        for j, wy in enumerate(y, 1):
+            if wx == wy:
+                new[j] = row[j - 1] + 1
+                best = max(best, new[j])
+        row = new
+    return best
 
 
 def _grams(text: str) -> set[str]:
@@ -292,19 +327,31 @@ def _grams(text: str) -> set[str]:
     return {w[i : i + 4] for w in words(text.lower()) for i in range(len(w) - 3)}
 
 
-def _corrected_answer(state: DialogueState, text: str) -> Answer:
-    """The answer a correction is about: the one whose words it takes up most ("nee, ik
-    bedoelde niet dat iedereen afhaakt" is about the answer that said so), or the latest
-    answer when none stands out."""
+def _corrected_answer(
+    state: DialogueState, text: str, named: int | None = None, exclude: Answer | None = None
+) -> Answer:
+    """The answer a correction is about: the answer to the question it names ("wat ik bij
+    de eerste vraag zei"), else the one whose words it takes up most ("nee, ik bedoelde
+    niet dat iedereen afhaakt" is about the answer that said so), else the latest."""
+    if named is not None and (answer := state.answer_to(named - 1)) is not None:
+        return answer
+    answers = [a for a in state.answers if a is not exclude] or list(state.answers)
+    mine = stems(text)
+    shared = sorted(
+        ((len(mine & stems(a.text)), _common_run(text, a.text), i) for i, a in enumerate(answers)),
+        reverse=True,
+    )
+    if shared[0][0] >= SHARED_WORDS and (len(shared) == 1 or shared[0][:2] > shared[1][:2]):
+        return answers[shared[0][2]]  # "wat ik zei over de gemeente" names its words
     said = _grams(text)
 
     def share(answer: Answer) -> float:
         grams = _grams(answer.text)
         return len(said & grams) / len(grams) if grams else 0.0
 
-    scores = [(share(a), i) for i, a in enumerate(state.answers)]
+    scores = [(share(a), i) for i, a in enumerate(answers)]
     best, index = max(scores)
-    return state.answers[index] if best >= CORRECTION_OVERLAP else state.answers[-1]
+    return answers[index] if best >= CORRECTION_OVERLAP else answers[-1]
 
 
 def on_move_on(t: Turn) -> Result:

@@ -21,6 +21,7 @@ from coach.models import Ratings
 
 _ADD = re.compile(r"\b(toevoegen|aanvullen|bijvoegen|erbij|add|adding|addition)\b", re.IGNORECASE)
 BACK_WITH_CONTENT_WORDS = 5  # "you skipped my answer: <the answer>" carries its own content
+NOTE_WORDS = 3  # a retraction that says this much more keeps it as a note
 
 
 def on_command(t: Turn) -> Result:
@@ -116,7 +117,8 @@ def _content_beyond_command(t: Turn) -> int:
         for phrase in lists.all()
         for w in phrase.split()
     } | {w.lower() for w in cmds.command_words.all()}
-    return sum(1 for w in content_words(t.text) if w.lower() not in asking)
+    text = t.understanding.unretracted if t.understanding.retracts else t.text
+    return sum(1 for w in content_words(text) if w.lower() not in asking)
 
 
 def _add_to_question(t: Turn, target: int) -> Result:
@@ -198,4 +200,27 @@ def on_redirect(t: Turn) -> Result:
 
 def on_closed(t: Turn) -> Result:
     t.say("after_summary")
+    return t.finish(t.state)
+
+
+def on_retract(t: Turn) -> Result:
+    """A message that takes back what the coach read: said once (by `step`, naming what is
+    left out), then the summary again without it, or the pending question. What else the
+    message says is kept as a note."""
+    removed = bool(t.parts)
+    if not removed:
+        t.say("retract_absent" if t.state.phase == "summary" else "retract_noted")
+    u = t.understanding
+    rest = u.unretracted.strip()
+    noted = len(content_words(rest)) >= NOTE_WORDS
+    if noted:
+        note = Note(t.state.phase, rest[:4000], u.signal_ids, clear=u.clear_signals)
+        t.state = replace(t.state, notes=(*t.state.notes, note))
+        t.parts.append(t.variant("note", t.content.reflections.note_kept.get(t.lang)))
+    if t.state.phase == "summary":
+        if removed or noted:
+            t.say("summary_updated" if removed else "summary_again")
+            t.parts.append(summary_markdown(t.state, t.card, t.content))
+    else:
+        t.parts += t.pending(t.state)
     return t.finish(t.state)

@@ -74,6 +74,7 @@ HANDLERS: dict[str, Callable[[Turn], Result]] = {
     "redirect": interrupts.on_redirect,
     "closed": interrupts.on_closed,
     "review": review.on_review,
+    "retract": interrupts.on_retract,
 }
 MAX_QUERY_CHARS = 1000  # retrieval queries built from user text are cut here
 SUBSTANTIVE_ANSWER_WORDS = 6  # content words from which an answer is searched on its own
@@ -151,10 +152,36 @@ def insight_query(
     return Query("insight", f"{answer} {question}".strip(), True, mix, 1.0)
 
 
+_VAGUE = frozenset(
+    [
+        "precies",
+        "daarmee",
+        "daarvan",
+        "bedoel",
+        "bedoelt",
+        "bedoelen",
+        "betekent",
+        "betekenen",
+        "eigenlijk",
+        "mean",
+        "means",
+        "meaning",
+        "exactly",
+        "actually",
+    ]
+)
+
+
+def _names_a_term(question: str) -> bool:
+    """Does the question name what it asks about ("wat is een omgevingsanalyse?"), rather
+    than point back ("wat bedoel je daarmee?")?"""
+    return any(len(w) >= 7 and w.lower() not in _VAGUE for w in content_words(question))
+
+
 def _qa_query(question: str, text: str) -> Query:
     """The question to search with; a short one that points back ("wat is dat?") takes the
     whole message, which names what "dat" is."""
-    if len(question.split()) < QA_CONTEXT_WORDS:
+    if len(question.split()) < QA_CONTEXT_WORDS and not _names_a_term(question):
         question = text
     question = query_text(question)
     return Query("qa", question, user=question.strip() == text.strip())
@@ -193,6 +220,10 @@ def _plan_balance(
     base = state.proposed or state.ratings
     parse = parse_ratings(text, state.ratings if state.proposed is None else Ratings(), cmds)
     merged = parse.merged(base)
+    if state.proposed is not None and parse.values and merged == state.proposed:
+        # "zei ik toch, allebei twee" / "2" after "Ik lees ... 2. Klopt dat?": the same scores
+        # again are a yes, not a reason to ask once more
+        return _actions_plan(state, state.proposed, None, content)
     if parse.understood and merged.complete() and not parse.invalid:
         sure = certain_ratings(text, cmds)
         if (
@@ -297,6 +328,8 @@ def _plan_summary(
 ) -> Plan:
     if is_question(text, False, content.commands) and _on_topic(text, card, content):
         return Plan("qa", queries=(_qa_query(text, text),))
+    if certain_ratings(text, content.commands):
+        return Plan("closed")  # "commitment 4, ..." names no action, even with a title's word
     if state.offered:  # a choice typed after the summary changes the choice
         choice, remark = split_choice(text, [a.title for a in state.offered], content.commands)
         if choice is not None and (
@@ -432,6 +465,46 @@ _BY_INTENT: dict[str, Planner] = {
 }
 
 
+def heard(state: DialogueState, u: Understanding) -> Understanding:
+    """The reading without the signals the user took back, in this message or before."""
+    gone = {*state.denied, *u.retracted}
+    if not gone or not any(s in gone for s in u.signal_ids):
+        return u
+    confident = None if u.confident is None else tuple(s for s in u.confident if s not in gone)
+    signals = tuple((s, v) for s, v in u.signals if s not in gone)
+    return replace(u, signals=signals, confident=confident)
+
+
+def taken_back(state: DialogueState, u: Understanding) -> tuple[str, ...]:
+    """The signals this message takes back: those it says are fine, or, when it rejects
+    the coach's last reading without naming it ("Nee dus, dat is het punt niet"), what
+    the last answer was read as."""
+    if u.retracted:
+        return u.retracted
+    if u.rejects_reading and state.phase in ("question", "followup") and state.answers:
+        last = state.answers[-1]
+        said_back = (last.clear or last.signals)[:1]  # what the reflection put in words
+        return tuple(s for s in said_back if not u.has(s))  # not what the user says now
+    return ()
+
+
+def _plan_retraction(
+    state: DialogueState, u: Understanding, card: Card, content: DialogueContent
+) -> Plan | None:
+    """A message that mainly takes a reading back gets its own reply; one that says more
+    is read without the clauses that take back ("trust is fine, it's more about ...")."""
+    if state.phase == "summary":
+        return Plan("retract")
+    rest = u.unretracted
+    if (
+        state.phase in ANSWERING
+        and not u.signals
+        and not _substantive(rest, SUBSTANTIVE_REST_WORDS)
+    ):
+        return Plan("retract")
+    return None
+
+
 def plan_turn(
     state: DialogueState, text: str, u: Understanding, card: Card, content: DialogueContent
 ) -> Plan:
@@ -446,6 +519,18 @@ def plan_turn(
         return Plan("command", command=command)
     if state.phase == "review":
         return _plan_review(state, text, u, card, content)
+    noted = set(state.signals())
+    if (
+        u.retracts
+        # something to take back (after the summary, the user may check it is gone)
+        and (state.phase == "summary" or any(s in noted for s in taken_back(state, u)))
+        and u.intent not in ("question", "command", "request")
+    ):
+        retract = _plan_retraction(state, u, card, content)
+        if retract is not None:
+            return retract
+        if u.intent in ("answer", "emotion") and u.unretracted:
+            u = replace(u, answer_part=u.unretracted)
     planner = _BY_INTENT.get(u.intent, _by_phase)
     return planner(state, text, u, card, content)
 
@@ -479,7 +564,8 @@ def queries_for(
     """The retrievals `step` will need for this message (none for commands and odd input)."""
     text = user_text if isinstance(user_text, str) else ""
     state = replace(state, language=resolve_language(state.language, text))
-    return list(plan_turn(state, text, understanding or Understanding(), card, content).queries)
+    u = heard(state, understanding or Understanding())
+    return list(plan_turn(state, text, u, card, content).queries)
 
 
 def step(
@@ -495,6 +581,14 @@ def step(
     text = user_text if isinstance(user_text, str) else ""
     u = understanding or Understanding()
     state = replace(state, language=resolve_language(state.language, text))
+    u = heard(state, u)
     plan = plan_turn(state, text, u, card, content)
+    gone = taken_back(state, u) if plan.kind != "command" else u.retracted
+    noted = set(state.clear_signals())  # only what the coach would say back is named
+    if gone:
+        state = state.without(gone)
     turn = Turn(state, text, plan, retrieved, card, content, corpus_texts, u)
+    said = [t.said.get(turn.lang) for s in gone if s in noted and (t := content.signal_texts(s))]
+    if said:
+        turn.say("retracted", said=content.join([x for x in said if x], turn.lang))
     return HANDLERS[plan.kind](turn)

@@ -24,8 +24,12 @@ _VOWELS = set("aeiouyàáâäèéêëìíîïòóôöùúûü")
 _CONSONANT_RUN = re.compile(r"[bcdfghjklmnpqrstvwxz]{6,}")
 MAX_QUESTION_WORDS = 40  # longer messages are answers, not questions to the coach
 MAX_QUESTION_WORDS_WHILE_ANSWERING = 12
+CHOICE_REMARK_WORDS = 3  # a choice with this many other words carries a remark
 MAX_UNLABELLED_TOKENS = 8  # longer messages give ratings only next to a label
 _NOT_A_RATING = frozenset({"niet", "geen", "not"})  # "..., niet 3" / "not 3"
+_BOTH = frozenset({"allebei", "beide", "beiden", "both", "allemaal"})  # "allebei twee"
+_NOT_CHOSEN_AFTER = frozenset({"niet", "not", "no", "nee", "geen"})  # "2 niet"
+_NOT_CHOSEN_BEFORE = frozenset({"niet", "not", "geen", "behalve", "except", "zonder", "without"})
 
 
 def normalize(text: str) -> str:
@@ -227,20 +231,33 @@ def parse_ratings(text: str, ratings: Ratings, commands: CommandsFile) -> Rating
     numbers_only = all(
         r is not None or tok in labels for tok, r in zip(tokens, readings, strict=True)
     )
+    lead = next((i for i, r in enumerate(readings) if r is None), len(tokens))
+    leading = lead if lead >= 2 else 0  # "twee, twee en resultaat ...": scores first
     values: dict[str, int] = {}
     problems: dict[str, list[str]] = {"invalid": [], "decimal": []}
     blocked: set[str] = set()
     unlabelled: list[tuple[int | None, str | None, str]] = []
     label: str | None = None
+    pending: list[str] = []  # "commitment en voortgang allebei 2": labels still waiting
+    spread = False
     for i, (tok, read) in enumerate(zip(tokens, readings, strict=True)):
-        if tok in labels:
-            label = labels[tok]
+        if tok in labels or tok in _BOTH:
+            if label is not None and label not in values and label not in blocked:
+                pending.append(label)
+            label = labels.get(tok)
+            spread = spread or tok in _BOTH
             continue
         if read is None or (i > 0 and tokens[i - 1] in _NOT_A_RATING):
             continue  # "voortgang 1, niet 3": the number after "niet" is taken back
         value, problem = read
         if problem is None and value is not None and not 1 <= value <= 5:
             problem = "invalid"
+        if spread and problem is None and value is not None:
+            missing = [n for n in RATING_NAMES if getattr(ratings, n) is None]
+            for name in pending or [n for n in missing if n not in values and n not in blocked]:
+                values.setdefault(name, value)  # "allebei twee": both missing scores
+            pending, spread, label = [], False, None
+            continue
         if label is not None and label not in values and label not in blocked:
             if problem is None and value is not None:
                 values[label] = value
@@ -248,7 +265,7 @@ def parse_ratings(text: str, ratings: Ratings, commands: CommandsFile) -> Rating
                 problems[problem or "invalid"].append(tok)
                 blocked.add(label)
             label = None
-        elif numbers_only or len(tokens) <= MAX_UNLABELLED_TOKENS:
+        elif numbers_only or len(tokens) <= MAX_UNLABELLED_TOKENS or i < leading:
             unlabelled.append((value, problem, tok))
     slots = [
         n
@@ -281,19 +298,29 @@ def parse_choice(text: str, titles: list[str], commands: CommandsFile) -> tuple[
     tokens = norm.split()
     numbers = {k.lower(): v for k, v in commands.ratings.numbers.items() if k.lower() != "een"}
     numbers.update({k.lower(): v for k, v in commands.ordinals.items()})
-    picked = []
-    for tok in tokens[:200]:
+    picked: list[int] = []
+    left_out: set[int] = set()
+    for i, tok in enumerate(tokens[:200]):
         n = int(tok) if tok.isdecimal() and len(tok) <= 3 else numbers.get(tok)
-        if n is not None and 1 <= n <= len(titles) and n - 1 not in picked:
+        if n is None or not 1 <= n <= len(titles):
+            continue
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if i + 2 < len(tokens) and (tokens[i + 2].isdecimal() or tokens[i + 2] in numbers):
+            after = ""  # "2, niet 1": the "niet" goes with the 1
+        before = tokens[i - 1] if i else ""
+        if after in _NOT_CHOSEN_AFTER or before in _NOT_CHOSEN_BEFORE:
+            left_out.add(n - 1)  # "2 niet", "behalve 2"
+        elif n - 1 not in picked:
             picked.append(n - 1)
+    picked = [i for i in picked if i not in left_out]
     if picked:
         return tuple(sorted(picked))
     none_words = _phrase_set(commands.choose_none) | _phrase_set(commands.decline)
-    if norm in none_words or any(t in none_words for t in tokens[:6]):
-        return ()
     all_words = _phrase_set(commands.choose_all)
     if norm in all_words or any(t in all_words for t in tokens[:6]):
-        return tuple(range(len(titles)))
+        return tuple(i for i in range(len(titles)) if i not in left_out)
+    if norm in none_words or any(t in none_words for t in tokens[:6]):
+        return ()
     said = {k for w in content_words(text[:2000]) for k in stem_keys(w)}
     by_title = [
         i
@@ -403,7 +430,10 @@ def extract_context(text: str, commands: CommandsFile) -> IntakeContext:
 
 # --- questions inside answers, natural commands, choices with a remark ----------
 
-_CLAUSE = re.compile(r"(?:^|[,;:(–-]\s*|\s(?:maar|en|dus|want|but|and|so)\s+)", re.IGNORECASE)
+_CLAUSE = re.compile(
+    r"(?:^|[,;:(–-]\s*(?:(?:maar|en|dus|want|but|and|so)\s+)?|\s(?:maar|en|dus|want|but|and|so)\s+)",
+    re.IGNORECASE,
+)
 
 
 _ASKS = re.compile(
@@ -439,6 +469,7 @@ def find_question(text: str, commands: CommandsFile) -> tuple[str | None, str]:
         return None, text
     question = sample[best[0] : best[1]].strip()
     before = _ASKS.sub("", sample[: best[0]].rstrip(" ,;:-–"))
+    before = re.sub(r"[\s,]+(?:maar|en|dus|want|but|and|so)$", "", before, flags=re.IGNORECASE)
     rest = (before + " " + sample[best[1] :]).strip(" ,;:-–")
     return question, " ".join(rest.split())
 
@@ -451,18 +482,22 @@ def natural_command(text: str, commands: CommandsFile) -> tuple[str | None, int 
         if any(phrase_in(low, normalize(p)) for p in lists.all() if normalize(p)):
             found = name
             break
-    target = None
+    return found, question_number(text, commands)
+
+
+def question_number(text: str, commands: CommandsFile) -> int | None:
+    """The central question a sentence names ("vraag 2", "bij de eerste vraag"), 1-based."""
     number = re.search(
         r"(?:vraag|question|nummer|number)\s+(\d|een|één|twee|drie|vier|vijf|one|two|three|four|five)"
         r"|(eerste|tweede|derde|vierde|first|second|third|fourth)\s+(?:vraag|question)",
-        low,
+        normalize(text),
     )
-    if number:
-        word = number.group(1) or number.group(2)
-        values = {k.lower(): v for k, v in commands.ratings.numbers.items()}
-        values.update({k.lower(): v for k, v in commands.ordinals.items()})
-        target = int(word) if word.isdecimal() else values.get(word)
-    return found, target
+    if not number:
+        return None
+    word = number.group(1) or number.group(2)
+    values = {k.lower(): v for k, v in commands.ratings.numbers.items()}
+    values.update({k.lower(): v for k, v in commands.ordinals.items()})
+    return int(word) if word.isdecimal() else values.get(word)
 
 
 def split_choice(
@@ -483,7 +518,10 @@ def split_choice(
         choice = parse_choice(match.group(1), titles, commands)
         if choice is not None:
             return choice, text[match.end(1) :].strip(" ,;:.-–")
-    return parse_choice(text, titles, commands), ""
+    choice = parse_choice(text, titles, commands)
+    said = [w for w in content_words(text) if not w.isdecimal()]
+    # "1 zeker. 3 alleen als de verzekeraar erbij zit": the conditions are kept too
+    return choice, text.strip() if choice and len(said) >= CHOICE_REMARK_WORDS else ""
 
 
 def certain_ratings(text: str, commands: CommandsFile) -> set[str]:

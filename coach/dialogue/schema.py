@@ -50,6 +50,12 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
     "restarted": _NONE,
     "stopped": _NONE,
     "after_summary": _NONE,
+    "retracted": frozenset({"said"}),
+    "retract_noted": _NONE,
+    "correction_then_on": _NONE,
+    "retract_absent": _NONE,
+    "summary_again": _NONE,
+    "summary_updated": _NONE,
     "ask_balance": _NONE,
     "ask_missing": frozenset({"labels"}),
     "rating_invalid": frozenset({"values"}),
@@ -66,6 +72,7 @@ MESSAGE_VARS: dict[str, frozenset[str]] = {
     "kept_private": _NONE,
     "summary_synthesis": _NONE,
     "summary_found": frozenset({"said"}),
+    "summary_priority": frozenset({"text"}),
     "summary_found_none": _NONE,
     "summary_balance_line": frozenset({"text"}),
     "summary_chosen_line": frozenset({"titles"}),
@@ -296,6 +303,7 @@ class CommandsFile(_Strict):
     agenda_words: tuple[str, ...] = ()
     command_words: WordLists = WordLists()
     review_status: ReviewWords = ReviewWords()
+    priority_phrases: WordLists = WordLists()
 
 
 class BankCentral(_Strict):
@@ -314,6 +322,7 @@ class BankFollowup(_Strict):
     keywords: tuple[str, ...] = ()
     signals: tuple[str, ...] = ()
     answered_by: tuple[str, ...] = ()
+    not_when: tuple[str, ...] = ()  # signals of an answer it does not fit ("going_well")
     central: tuple[int, ...] = ()  # the central questions (1-based) it follows up on
 
 

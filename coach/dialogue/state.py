@@ -15,7 +15,8 @@ chose last round, handed in by the service, each asked about once in phase
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from coach.errors import InputError
@@ -117,6 +118,7 @@ class DialogueState:
     reviews: tuple[Review, ...] = ()  # last round's chosen actions (team rounds)
     review_index: int = 0  # the review being asked about (phase "review")
     adding: int | None = None  # going back to this question to add to its answer
+    denied: tuple[str, ...] = ()  # signals the user took back: never read again here
 
     def owner_of(self, action_id: str) -> tuple[str, str]:
         """The "wie / wanneer" the user filled in for a chosen action ("" when not yet)."""
@@ -148,6 +150,26 @@ class DialogueState:
             order.setdefault(sig, len(order))
         counts = self.signal_counts()
         return tuple(sorted(order, key=lambda s: (-counts[s], order[s])))
+
+    def without(self, signals: Sequence[str]) -> DialogueState:
+        """The user took these readings back: they leave every answer, note and the
+        intake, and are not read again in this conversation."""
+        gone = set(signals)
+
+        def keep(found: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(s for s in found if s not in gone)
+
+        return replace(
+            self,
+            context=replace(self.context, signals=keep(self.context.signals)),
+            answers=tuple(
+                replace(a, signals=keep(a.signals), clear=keep(a.clear)) for a in self.answers
+            ),
+            notes=tuple(
+                replace(n, signals=keep(n.signals), clear=keep(n.clear)) for n in self.notes
+            ),
+            denied=tuple(dict.fromkeys((*self.denied, *signals))),
+        )
 
     def clear_signals(self) -> tuple[str, ...]:
         """The signals read clearly enough to say back ("Je vertelde dat ..."), most
@@ -222,6 +244,7 @@ class DialogueState:
             ],
             "review_index": self.review_index,
             "adding": self.adding,
+            "denied": list(self.denied),
             "signals": list(self.signals()),
         }
 
@@ -291,6 +314,7 @@ class DialogueState:
                 said=tuple(str(s) for s in data.get("said", ())),
                 keep_private=bool(data.get("keep_private", False)),
                 adding=_opt_int(data.get("adding")),
+                denied=tuple(str(s) for s in data.get("denied", ())),
                 owners=tuple((str(a), str(w), str(t)) for a, w, t in data.get("owners", ())),
                 reviews=tuple(
                     Review(

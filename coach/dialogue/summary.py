@@ -14,15 +14,19 @@ quotes, unchanged.
 
 from __future__ import annotations
 
+import re
+
 from coach.dialogue.content import DialogueContent
+from coach.dialogue.parsing import phrase_in
 from coach.dialogue.schema import RATING_NAMES
 from coach.dialogue.state import CLARIFY, Answer, DialogueState
+from coach.grounding import leans_back
 from coach.models import Card, Citation
 from coach.templates import render_template
 
 MAX_ANSWER_CHARS = 4000  # the service truncates input there too; keeps exports readable
 MAX_FOUND = 3  # signals named in the synthesis
-MAX_EXTRA_QUOTES = 2  # quotes beyond those of the balance and the chosen actions
+MAX_EXTRA_QUOTES = 8  # the passages quoted along the way, beyond those of the chosen actions
 BLANK = "…………"
 
 
@@ -82,6 +86,30 @@ class _Doc:
         return render_template(pattern.text.get(self.lang), values, f"pattern `{pattern.id}`")
 
 
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+MAX_PRIORITY_CHARS = 300
+
+
+def _priority(doc: _Doc) -> str | None:
+    """The sentence in which the user said what matters most to them ("dat vind ik zelf
+    het grootste probleem"), their own words; the last one said, never a private one."""
+    phrases = [p.lower() for p in doc.content.commands.priority_phrases.all()]
+    if not phrases:
+        return None
+    state = doc.state
+    shared = doc.state.keep_private
+    texts = [a.text for a in state.answers if shared or not a.private]
+    texts += [n.text for n in state.notes if shared or not n.private]
+    for text in reversed(texts):
+        sentences = [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+        for i in range(len(sentences) - 1, -1, -1):
+            if any(phrase_in(sentences[i].lower(), p) for p in phrases):
+                # "Dat vind ik het grootste probleem." needs the sentence it points at
+                start = i - 1 if i and leans_back(sentences[i]) else i
+                return " ".join(sentences[start : i + 1])[:MAX_PRIORITY_CHARS]
+    return None
+
+
 def _synthesis(doc: _Doc) -> list[str]:
     state = doc.state
     sentences = []
@@ -90,6 +118,9 @@ def _synthesis(doc: _Doc) -> list[str]:
         sentences.append(doc.say("summary_found", said=doc.content.join(said, doc.lang)))
     elif state.answers:
         sentences.append(doc.say("summary_found_none"))
+    priority = _priority(doc)
+    if priority:
+        sentences.append(doc.say("summary_priority", text=priority))
     balance = doc.pattern_text()
     if balance:
         sentences.append(doc.say("summary_balance_line", text=balance))

@@ -10,7 +10,7 @@ prompts/.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -78,7 +78,17 @@ MARKERS = (
     "relief",
     "correction",
     "negation",
+    "repeat",
+    "self_correction",
 )
+
+
+class RetractionData(_Strict):
+    """How a user takes back what the coach read (see `features.retracted_signals`)."""
+
+    topics: dict[str, Phrases] = Field(default_factory=dict)  # per signal: what it is about
+    fine: Phrases = Field(default_factory=Phrases)  # "prima", "not the problem"
+    reject: Phrases = Field(default_factory=Phrases)  # "dat is het punt niet"
 
 
 class UnderstandingFile(_Strict):
@@ -87,6 +97,7 @@ class UnderstandingFile(_Strict):
     signals: dict[str, LabelData]
     neutral: Phrases
     markers: dict[str, Phrases] = Field(default_factory=dict)
+    retraction: RetractionData = Field(default_factory=RetractionData)
 
 
 def compile_cues(cues: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -116,6 +127,11 @@ class ExampleBank:
     signal_cues: dict[str, re.Pattern[str]]
     markers: dict[str, re.Pattern[str]]
     utterances: tuple[Utterance, ...] = ()
+    # Retraction: per signal the words for what it is about; words that say it is fine;
+    # words that reject the coach's last reading without naming it.
+    retract_topics: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    retract_fine: re.Pattern[str] | None = None
+    retract_reject: re.Pattern[str] | None = None
 
     @cached_property
     def texts(self) -> tuple[str, ...]:
@@ -191,6 +207,13 @@ def load_bank(path: Path) -> ExampleBank:
                 f"{path}:{line_of(node, ('markers', name))}: unknown marker `{name}`; "
                 f"known: {', '.join(MARKERS)}."
             )
+    for signal in parsed.retraction.topics:
+        if signal not in SIGNALS:
+            raise ConfigError(
+                f"{path}:{line_of(node, ('retraction', 'topics', signal))}: unknown signal "
+                f"`{signal}`; known: {', '.join(SIGNALS)}."
+            )
+    topics = {k: compile_cues(v.all()) for k, v in parsed.retraction.topics.items()}
     markers = {k: compile_cues(v.all()) for k, v in parsed.markers.items()}
     intent_cues = {k: compile_cues(v.cues.all()) for k, v in parsed.intents.items()}
     signal_cues = {k: compile_cues(v.cues.all()) for k, v in parsed.signals.items()}
@@ -203,4 +226,7 @@ def load_bank(path: Path) -> ExampleBank:
         signal_cues={k: v for k, v in signal_cues.items() if v is not None},
         markers={k: v for k, v in markers.items() if v is not None},
         utterances=load_utterances(path.with_name(UTTERANCES_FILE)),
+        retract_topics={k: v for k, v in topics.items() if v is not None},
+        retract_fine=compile_cues(parsed.retraction.fine.all()),
+        retract_reject=compile_cues(parsed.retraction.reject.all()),
     )

@@ -195,4 +195,94 @@ def intent_nudges(text: str, phase: str, commands: CommandsFile, bank: ExampleBa
         nudges[INTENTS.index("command")] += 0.5
     if _IMPERATIVE.search(t) or _CAN_YOU_DO.search(t):
         nudges[INTENTS.index("request")] += 1
+    repeat = bank.markers.get("repeat")
+    if repeat is not None and repeat.search(t[:200]) and len(t.split()) >= REPEAT_ANSWER_WORDS:
+        nudges[INTENTS.index("answer")] += 1  # "I just told you: <the answer>" answers again
+        nudges[INTENTS.index("hostile")] -= 1
     return nudges
+
+
+REPEAT_ANSWER_WORDS = 7
+
+
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
+_CLAUSES = re.compile(r"[,:;–]+\s*|\s+(?=(?:maar|echter|but|however|though|although)\b)", re.I)
+_POINTS_BACK = re.compile(r"^\W*(?:en\s+|and\s+)?(?:dat|dit|that|this|which|wat)\b", re.I)
+_NEGATED_BEFORE = re.compile(
+    r"\b(niet|geen|nooit|not|no|never|isn't|aren't|wasn't|n't)\W+(?:\w+\W+)?$", re.IGNORECASE
+)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCES.split(text[:4000]) if s.strip()]
+
+
+def _clauses(sentence: str) -> list[str]:
+    return [c for c in _CLAUSES.split(sentence) if c.strip()]
+
+
+# "zit bij ons eigenlijk wel goed", "is really fine": a state verb, a few words, a fine word.
+_FINE_STATE = re.compile(
+    r"\b(?:zit|zitten|is|zijn|gaat|gaan|loopt|lopen|are|'s|feels?)\b((?:\s+[\w']+){0,4}?)\s+"
+    r"(?:goed|prima|in orde|oké|ok|okay|fine|good|solid|great)\b",
+    re.IGNORECASE,
+)
+_NEGATION_WORD = re.compile(r"\b(niet|geen|nooit|not|no|never|n't)\b|n't\b", re.IGNORECASE)
+
+
+def _says_fine(clause: str, bank: ExampleBank) -> bool:
+    """Does the clause say something is fine, without negating that ("niet prima")?"""
+    for m in _FINE_STATE.finditer(clause):
+        if not _NEGATION_WORD.search(m.group(0)) and not _NEGATED_BEFORE.search(
+            clause[: m.start()]
+        ):
+            return True
+    if bank.retract_fine is None:
+        return False
+    for m in bank.retract_fine.finditer(clause):
+        negatable = not any(w in m.group(0).lower() for w in ("niet", "geen", "not", "n't", "no"))
+        if not (negatable and _NEGATED_BEFORE.search(clause[: m.start()])):
+            return True
+    return False
+
+
+def _topics(clause: str, bank: ExampleBank) -> list[str]:
+    return [s for s, pattern in bank.retract_topics.items() if pattern.search(clause)]
+
+
+def retraction(text: str, bank: ExampleBank) -> tuple[tuple[str, ...], bool, str]:
+    """What the message takes back of the coach's reading.
+
+    Returns the signals it says are fine, whether it rejects the last reading
+    without naming it ("Nee dus, dat is het punt niet"), and the message without
+    the clauses that do so (what is left to answer with). A topic and "it is
+    fine" count in one clause ("Vertrouwen is bij ons prima hoor", "stopping would
+    be crazy"), or in a clause that points back at the one before ("... dat het
+    vertrouwen beschadigd is, dat klopt niet").
+    """
+    retracted: list[str] = []
+    rejects = False
+    rest: list[str] = []
+    for sentence in _sentences(text):
+        clauses = _clauses(sentence)
+        dropped: set[int] = set()
+        for i, clause in enumerate(clauses):
+            if bank.retract_reject is not None and bank.retract_reject.search(clause):
+                dropped.add(i)
+                rejects = rejects or not _topics(clause, bank)
+            if not _says_fine(clause, bank):
+                continue
+            found = _topics(clause, bank)
+            if not found and i > 0 and _POINTS_BACK.match(clause):
+                found = _topics(clauses[i - 1], bank)
+                if found:
+                    dropped.add(i - 1)
+            if found:
+                dropped.add(i)
+                retracted += [s for s in found if s not in retracted]
+        kept = [c.strip() for i, c in enumerate(clauses) if i not in dropped]
+        if kept:
+            rest.append(", ".join(kept))
+    if retracted:
+        rejects = False  # what is rejected is named
+    return tuple(retracted), rejects, " ".join(rest).strip()

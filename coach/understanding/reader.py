@@ -31,6 +31,7 @@ from coach.understanding.features import (
     denied_signals,
     form_features,
     intent_nudges,
+    retraction,
     signal_cues,
 )
 from coach.understanding.labels import INTENTS, SIGNALS
@@ -40,10 +41,24 @@ Topic = Callable[[str], bool]
 MIN_CORRECTION_WORDS = 3
 CORRECTION_WITHIN_CHARS = 120  # the words that take something back come early
 CORRECTION_LEAD_CHARS = 60  # a correction cue further into the message is not a correction
+ANSWER_FIRST_WORDS = 6  # words before a mid-message correction that answer the question now
 NO_SIGNALS = ("offtopic", "hostile")  # these say nothing about the collaboration
 _LEAD_FILLER = re.compile(
-    r"^[\s,:;.!-–]*(?:(?:dat|that|is|was|eigenlijk|actually)\b[\s,:]*)*", re.IGNORECASE
+    r"^[\s,:;.!\-–]*(?:(?:dat|that|is|was|eigenlijk|actually)\b[\s,:]*)*", re.IGNORECASE
 )
+
+
+_NOT_THAT = re.compile(r"^(?:niet|not)\b.*?(?::|\bmaar\b|\bbut\b)\s*(.+)$", re.I | re.S)
+
+
+def _instead(rest: str) -> str:
+    """The new words after "ik bedoelde niet dat X: Y" (Y); "" when what is left only
+    says what was not meant, so the user's whole message is kept instead."""
+    if re.match(r"(?:niet|not)\b", rest, re.IGNORECASE):
+        match = _NOT_THAT.match(rest)
+        return match.group(1).strip() if match else ""
+    about = re.match(r"(?:met|with|by)\b[^:]{0,80}:\s*(.+)$", rest, re.IGNORECASE | re.DOTALL)
+    return about.group(1).strip() if about else rest  # "ik bedoelde met X: Y" → Y
 
 
 class MessageReader:
@@ -126,11 +141,25 @@ class MessageReader:
         else:
             intent, scores, signals = self._by_cues(text)
         question, rest = (None, "")
+        answer_first = ""
+        taken_back = self.bank.markers.get("self_correction")
+        found = taken_back.search(text[:4000]) if taken_back else None
+        if found is not None and intent in ("answer", "emotion", "correction"):
+            intent = "correction"  # "nee wacht, wat ik bij de eerste vraag zei klopt niet"
+            before = text[: found.start()].strip()
+            if len(before.split()) >= ANSWER_FIRST_WORDS:
+                answer_first = before
+                rest = self._taken_back_part(text[found.start() :])
         if intent == "question":
             question, rest = find_question(text, self.commands)
             question = question or text.strip()
-        elif intent == "correction":
+        elif intent == "correction" and not answer_first:
             rest = self._corrected_part(text)
+        retracted, rejects, unretracted = retraction(text, self.bank)
+        if retracted:  # "Vertrouwen is bij ons prima" is no reading of broken trust
+            signals = tuple((s, v) for s, v in signals if s not in retracted)
+            if confident is not None:
+                confident = tuple(s for s in confident if s not in retracted)
         sarcasm = self._marker("sarcasm", text) and intent in ("answer", "emotion")
         if sarcasm:
             signals = tuple((sig, v) for sig, v in signals if sig != "going_well")
@@ -144,6 +173,10 @@ class MessageReader:
             contradiction=self._marker("contradiction", text) and not sarcasm,
             intent_scores=scores,
             confident=confident,
+            answer_first=answer_first,
+            retracted=retracted,
+            rejects_reading=rejects,
+            unretracted=unretracted if retracted or rejects else "",
         )
 
     def _classify(
@@ -226,6 +259,17 @@ class MessageReader:
             return "general"
         return "general" if intent == "emotion" and not signals else None
 
+    def _taken_back_part(self, text: str) -> str:
+        """What a mid-message correction says instead ("nee wacht, wat ik bij de eerste
+        vraag zei klopt niet helemaal: de politie ..." → "de politie ...")."""
+        cue = self.bank.markers.get("correction")
+        match = cue.search(text[:CORRECTION_WITHIN_CHARS]) if cue else None
+        if match is None:
+            colon = text.find(":", 0, CORRECTION_WITHIN_CHARS)  # "... zei klopt niet: ..."
+            return text[colon + 1 :].strip() if colon > 0 else self._corrected_part(text)
+        rest = _LEAD_FILLER.sub("", text[match.end() :]).strip(" :,;-–")
+        return _instead(rest) or text.strip()
+
     def _corrected_part(self, text: str) -> str:
         """The new words of a correction, without its opening ("nee, ik bedoelde ...")."""
         pattern = self.bank.intent_cues.get("correction")
@@ -233,4 +277,4 @@ class MessageReader:
         if match is None or match.start() > CORRECTION_LEAD_CHARS:
             return text.strip()
         rest = _LEAD_FILLER.sub("", text[match.end() :]).strip()
-        return rest or text.strip()
+        return _instead(rest) or text.strip()

@@ -1,0 +1,87 @@
+"""Corrections are found where users put them and applied to the answer they are about.
+
+"Nee wacht, wat ik bij de eerste vraag zei klopt niet" halfway a message corrects
+question 1 and leaves the words before it as the answer to the question asked now;
+"wat ik bedoelde met dat het stil is bij een paar musea" corrects the answer that
+said so, not simply the latest one.
+"""
+
+from __future__ import annotations
+
+import pytest
+from dialogue_fixtures import CENTRAL, Conversation, understand
+
+from coach.models import Understanding
+
+INTAKE = "Ik ben partner namens een zorgaanbieder in een samenwerking met drie gemeenten."
+
+
+def u(intent: str = "answer", *signals: str, **kwargs: object) -> Understanding:
+    return Understanding(intent=intent, signals=tuple((s, 0.9) for s in signals), **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "new"),
+    [
+        (
+            "Dat zou een kans zijn om opnieuw afspraken te maken. Nee wacht, wat ik bij de "
+            "eerste vraag zei klopt niet helemaal: de politie brengt niks meer in.",
+            "Dat zou een kans zijn om opnieuw afspraken te maken.",
+            "de politie brengt niks meer in.",
+        ),
+        (
+            "nee, wat ik bedoelde met dat het stil is: twee musea draaien op vrijwilligers.",
+            "",
+            "twee musea draaien op vrijwilligers.",
+        ),
+        (
+            "Nee, ik bedoelde niet dat er weinig gebeurt: de wethouder mag niets besluiten.",
+            "",
+            "de wethouder mag niets besluiten.",
+        ),
+    ],
+)
+def test_a_correction_is_read_with_what_it_says_instead(text: str, first: str, new: str) -> None:
+    read = understand(text, "followup")
+    assert read.intent == "correction"
+    assert read.answer_first == first and read.answer_part == new
+
+
+def test_a_correction_halfway_a_message_fixes_the_question_it_names_and_answers_the_current() -> (
+    None
+):
+    c = Conversation()
+    c.say(INTAKE)
+    c.say("De politie deelt alleen het hoognodige.", understanding=u("answer"))
+    while c.state.question_index == 0:
+        c.say("overslaan")
+    assert c.state.phase == "question" and c.state.question_index == 1
+    text = (
+        "Er komt een nieuwe wet, dat is een kans om opnieuw afspraken te maken. Nee wacht, wat "
+        "ik bij de eerste vraag zei klopt niet: de politie brengt helemaal niks meer in."
+    )
+    reply = c.say(text, understanding=understand(text, "question"))
+    q1 = c.state.answer_to(0)
+    assert q1 is not None and q1.text == "de politie brengt helemaal niks meer in."
+    assert q1.replaced == ("De politie deelt alleen het hoognodige.",)
+    q2 = c.state.answer_to(1)
+    assert q2 is not None and q2.text.startswith("Er komt een nieuwe wet")
+    assert "als antwoord op de vraag van nu" in reply.text
+    assert CENTRAL[1] not in reply.text.split("als antwoord op de vraag van nu")[1]  # moved on
+
+
+def test_a_correction_goes_to_the_answer_whose_words_it_takes_up() -> None:
+    c = Conversation()
+    c.say(INTAKE)
+    c.say(
+        "Zolang de provincie betaalt is iedereen gecommitteerd, nu is het stil bij een paar musea.",
+        understanding=u("answer", "money"),
+    )
+    c.say("Het rivierenverhaal voor elk kind hoor ik niemand meer noemen.", understanding=u())
+    text = (
+        "nee, wat ik bedoelde met dat het stil is bij een paar musea: ze draaien op vrijwilligers."
+    )
+    c.say(text, understanding=understand(text, c.state.phase))
+    q1 = c.state.answer_to(0)
+    assert q1 is not None and q1.text == "ze draaien op vrijwilligers."
+    assert all("rivierenverhaal" not in r for a in c.state.answers for r in a.replaced)
