@@ -119,6 +119,44 @@ def assert_fits(page: Any, *controls: str) -> None:
         assert box["x"] >= 0 and box["x"] + box["width"] <= widths[2] + 0.5, (selector, box)
 
 
+_BROKEN_WORDS = """() => {
+  const broken = [];
+  for (const el of document.querySelectorAll('#bc-header h1, #bc-header p')) {
+    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walk.nextNode())) {
+      for (const m of node.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0)
+          .map(r => Math.round(r.top)));
+        if (tops.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+_PLACEHOLDER = """() => {
+  const t = document.querySelector('#bc-input textarea');
+  const s = getComputedStyle(t);
+  const c = document.createElement('canvas').getContext('2d');
+  c.font = s.font;
+  return [c.measureText(t.placeholder).width,
+          t.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)];
+}"""
+
+
+def assert_header_and_input_whole(page: Any) -> None:
+    """No word of the header breaks across lines ("Balan/scoac/h"), the input's placeholder
+    fits its box, and the chat has no clear (trash) icon that drops the session silently."""
+    assert page.evaluate(_BROKEN_WORDS) == []
+    text, room = page.evaluate(_PLACEHOLDER)
+    assert text <= room, f"the placeholder is clipped: {text:.0f} px in {room:.0f} px"
+    trash = page.locator("#bc-chat button[aria-label*='lear' i], #bc-chat button[title*='lear' i]")
+    assert trash.count() == 0 or not trash.first.is_visible()
+
+
 def axe_violations(page: Any) -> list[str]:
     """axe-core's serious and critical violations on the page as it is now, one line each."""
     if not AXE.exists():

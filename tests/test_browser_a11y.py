@@ -2,7 +2,7 @@
 widths, with no serious or critical violation; plus what axe does not measure.
 
 axe-core is installed from the npm registry (`tests/a11y`, `make browser`) and injected
-by Playwright. One page per width is reused for its six tab × language views. The
+by Playwright. One page per width is reused for its eight tab × language views. The
 phases with their own controls (ratings, actions) and the Evaluate tab after a run
 are checked in `test_browser_e2e.py`.
 """
@@ -28,8 +28,8 @@ pytestmark = [
     pytest.mark.skipif(not HAVE_CHROMIUM, reason="Debian chromium is not installed"),
 ]
 TABS = {
-    "nl": ("Reflecteren", "Facilitator", "Evaluatie"),
-    "en": ("Reflect", "Facilitator", "Evaluate"),
+    "nl": ("Reflecteren", "Teamronde", "Facilitator", "Evaluatie"),
+    "en": ("Reflect", "Team round", "Facilitator", "Evaluate"),
 }
 
 
@@ -60,7 +60,7 @@ def _switch(page: Any, lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
-@pytest.mark.parametrize("tab", [0, 1, 2], ids=["reflect", "facilitator", "evaluate"])
+@pytest.mark.parametrize("tab", [0, 1, 2, 3], ids=["reflect", "round", "facilitator", "evaluate"])
 def test_no_serious_or_critical_axe_violations(page: Any, lang: str, tab: int) -> None:
     _switch(page, lang)
     page.get_by_role("tab", name=TABS[lang][tab]).click()

@@ -23,6 +23,7 @@ import pytest
 from browser_kit import (
     HAVE_CHROMIUM,
     assert_fits,
+    assert_header_and_input_whole,
     axe_violations,
     bot_count,
     click_and_wait,
@@ -75,6 +76,7 @@ def test_a_full_conversation_on_a_phone_and_a_laptop(
 ) -> None:
     before = stored_sessions(served)
     assert_fits(page, "#bc-input", "#bc-send")
+    assert_header_and_input_whole(page)
     assert current_step(page) == "Intake"
     assert stored_sessions(served) == before  # a page load stores nothing
     assert session_code(page) == ""
