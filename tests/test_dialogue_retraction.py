@@ -212,3 +212,52 @@ def test_in_het_kort_quotes_what_the_user_called_most_important() -> None:
     summary = c.say("samenvatting").text
     short = summary.split("## ", 2)[1]
     assert 'noemde: "Eerlijk gezegd mis ik wie de regie heeft. Dat vind ik zelf' in short
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("Nee, dat is het niet. We vergaderen juist weinig.", "meeting_no_progress"),
+        ("Not 2, there's no trust problem.", "broken_trust"),
+        ("The broker isn't dominant, I was just angry.", "dominant_partner"),
+        ("Het gaat mij niet om wie meer inbrengt, het gaat om de afspraken.", "unequal_effort"),
+        ("Stoppen? Nee hoor, daar denkt niemand aan.", "exit_wish"),
+        ("I never said money was the problem.", "money"),
+        ("Het gaat niet om het geld maar om de rollen.", "money"),
+    ],
+)
+def test_a_denial_in_other_words_retracts_the_signal(text: str, signal: str) -> None:
+    assert retraction(text, reader().bank)[0] == (signal,)
+
+
+@pytest.mark.parametrize(
+    "text", ["We hebben geen vertrouwen meer in de gemeente.", "Geld is een groot probleem."]
+)
+def test_a_problem_said_with_a_negation_is_no_denial(text: str) -> None:
+    assert retraction(text, reader().bank)[0] == ()
+
+
+def test_a_reading_taken_back_after_the_offer_leaves_the_actions_reason_in_the_summary() -> None:
+    c = _trust_read()
+    c.say("overslaan")
+    while c.state.phase in ("question", "followup"):
+        c.say("overslaan")
+    reply = c.say(RATINGS)
+    trust = next((i for i, a in enumerate(reply.actions) if TRUST_SAID in a.why), None)
+    assert trust is not None
+    reply = c.say(f"{trust + 1}, maar er is geen vertrouwensprobleem hoor.")
+    assert reply.phase == "summary" and reply.text.startswith("Dan had ik je verkeerd begrepen.")
+    assert TRUST_SAID not in reply.text.split("# Reflectie", 1)[1]
+
+
+def test_a_question_beside_a_choice_is_answered_and_the_choice_kept() -> None:
+    c = talk(INTAKE, "overslaan", "overslaan", "overslaan", RATINGS)
+    reply = c.say("1 en 2; wat is eigenlijk een normenkader?")
+    assert reply.phase == "summary" and len(c.state.chosen) == 2
+    assert "Wat de kaarten daarover zeggen" in reply.text and reply.citations
+
+
+def test_i_asked_what_is_answered_not_taken_as_a_command() -> None:
+    c = talk(INTAKE, "overslaan", "overslaan", "overslaan", RATINGS, "1")
+    reply = c.say("Ik vroeg wat een normenkader is.")
+    assert reply.phase == "qa" and reply.citations

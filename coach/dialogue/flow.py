@@ -520,6 +520,7 @@ def on_to_actions(t: Turn) -> Result:
 
 
 def conclude(t: Turn, state: DialogueState, chosen: Sequence[int], remark: str = "") -> Result:
+    answer_questions_first(t)  # "1 en 3; wat is eigenlijk een normenkader?"
     picked = [state.offered[i] for i in chosen]
     notes = state.notes
     if remark:

@@ -23,6 +23,7 @@ stays in charge of the formats the coach itself asks for.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -268,6 +269,10 @@ def _plan_actions(
     choice, remark = split_choice(text, titles, cmds)
     if choice is None and is_phrase(text, cmds.move_on):
         choice = tuple(range(len(titles)))
+    asked, _ = find_question(text, cmds)
+    if choice is not None and asked and starts_with_phrase(asked, cmds.definition_starts, 40):
+        # "1 en 3; wat is eigenlijk een normenkader?": the choice, and the question answered
+        return Plan("choose", choice=choice, remark=remark, queries=(_qa_query(asked, text),))
     if choice is None:
         if is_question(text, False, cmds) and _on_topic(text, card, content):
             return Plan("qa", queries=(_qa_query(text, text),))
@@ -531,8 +536,17 @@ def plan_turn(
             return retract
         if u.intent in ("answer", "emotion") and u.unretracted:
             u = replace(u, answer_part=u.unretracted)
+    if _ASKED_AGAIN.match(text) and state.phase != "intake":
+        return Plan("qa", queries=(_qa_query(text, text),))  # "Ik vroeg wat een normenkader is."
     planner = _BY_INTENT.get(u.intent, _by_phase)
     return planner(state, text, u, card, content)
+
+
+_ASKED_AGAIN = re.compile(
+    r"\s*(?:nee,?\s+)?(?:ik vroeg|ik vroeg je|mijn vraag was|i asked|i was asking|my question was)"
+    r"\s+(?:wat|hoe|waarom|wie|what|how|why|who)\b",
+    re.IGNORECASE,
+)
 
 
 def start(

@@ -227,6 +227,16 @@ def _balance(doc: _Doc) -> list[str]:
     return out
 
 
+def _why_now(doc: _Doc, why: str) -> str:
+    """An action's reason without "Je vertelde dat ..." for a reading the user took back
+    after the action was offered."""
+    gone = [s for s in (doc.said(sig) for sig in doc.state.denied) if s]
+    if not gone:
+        return why
+    kept = [s for s in _SENTENCE.split(why) if not any(g in s for g in gone)]
+    return " ".join(kept).strip() or why
+
+
 def _actions(doc: _Doc) -> tuple[list[str], list[Citation]]:
     state = doc.state
     chosen = [a for a in state.offered if a.id in state.chosen]
@@ -241,7 +251,7 @@ def _actions(doc: _Doc) -> tuple[list[str], list[Citation]]:
     remarks = [n for n in state.notes if n.phase == "actions"]
     quotes: list[Citation] = []
     for n, action in enumerate(chosen, 1):
-        out.append(f"{n}. **{action.title}**: {action.why}")
+        out.append(f"{n}. **{action.title}**: {_why_now(doc, action.why)}")
         for c in action.citations:
             out.append(f'   > "{c.quote}" ({c.title}, {c.section})')
             quotes.append(c)

@@ -89,6 +89,7 @@ class RetractionData(_Strict):
     topics: dict[str, Phrases] = Field(default_factory=dict)  # per signal: what it is about
     fine: Phrases = Field(default_factory=Phrases)  # "prima", "not the problem"
     reject: Phrases = Field(default_factory=Phrases)  # "dat is het punt niet"
+    denials: dict[str, Phrases] = Field(default_factory=dict)  # "we vergaderen juist weinig"
 
 
 class UnderstandingFile(_Strict):
@@ -132,6 +133,7 @@ class ExampleBank:
     retract_topics: dict[str, re.Pattern[str]] = field(default_factory=dict)
     retract_fine: re.Pattern[str] | None = None
     retract_reject: re.Pattern[str] | None = None
+    retract_denials: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
     @cached_property
     def texts(self) -> tuple[str, ...]:
@@ -207,13 +209,14 @@ def load_bank(path: Path) -> ExampleBank:
                 f"{path}:{line_of(node, ('markers', name))}: unknown marker `{name}`; "
                 f"known: {', '.join(MARKERS)}."
             )
-    for signal in parsed.retraction.topics:
+    for signal in (*parsed.retraction.topics, *parsed.retraction.denials):
         if signal not in SIGNALS:
             raise ConfigError(
                 f"{path}:{line_of(node, ('retraction', 'topics', signal))}: unknown signal "
                 f"`{signal}`; known: {', '.join(SIGNALS)}."
             )
     topics = {k: compile_cues(v.all()) for k, v in parsed.retraction.topics.items()}
+    denials = {k: compile_cues(v.all()) for k, v in parsed.retraction.denials.items()}
     markers = {k: compile_cues(v.all()) for k, v in parsed.markers.items()}
     intent_cues = {k: compile_cues(v.cues.all()) for k, v in parsed.intents.items()}
     signal_cues = {k: compile_cues(v.cues.all()) for k, v in parsed.signals.items()}
@@ -229,4 +232,5 @@ def load_bank(path: Path) -> ExampleBank:
         retract_topics={k: v for k, v in topics.items() if v is not None},
         retract_fine=compile_cues(parsed.retraction.fine.all()),
         retract_reject=compile_cues(parsed.retraction.reject.all()),
+        retract_denials={k: v for k, v in denials.items() if v is not None},
     )

@@ -230,8 +230,23 @@ _FINE_STATE = re.compile(
 _NEGATION_WORD = re.compile(r"\b(niet|geen|nooit|not|no|never|n't)\b|n't\b", re.IGNORECASE)
 
 
+# "geen vertrouwensprobleem", "there's no trust problem", "money was never the issue"
+_NOT_A_PROBLEM = re.compile(
+    r"\b(?:geen|niet|nooit|not|no|never|isn't|wasn't|aren't)\b(?:\W+[\w']+){0,3}?\W+"
+    r"\w*(?:probleem|problemen|problem|problems|issue|issues|kwestie|zorg)\b",
+    re.IGNORECASE,
+)
+# "het gaat (mij) niet om het geld", "it's not about the money"
+_NOT_ABOUT = re.compile(
+    r"\bgaat\b(?:\s+\w+){0,2}\s+niet\s+om\b|\b(?:not|isn't|wasn't)\s+(?:really\s+)?about\b",
+    re.IGNORECASE,
+)
+
+
 def _says_fine(clause: str, bank: ExampleBank) -> bool:
     """Does the clause say something is fine, without negating that ("niet prima")?"""
+    if _NOT_A_PROBLEM.search(clause) or _NOT_ABOUT.search(clause):
+        return True
     for m in _FINE_STATE.finditer(clause):
         if not _NEGATION_WORD.search(m.group(0)) and not _NEGATED_BEFORE.search(
             clause[: m.start()]
@@ -267,6 +282,10 @@ def retraction(text: str, bank: ExampleBank) -> tuple[tuple[str, ...], bool, str
         clauses = _clauses(sentence)
         dropped: set[int] = set()
         for i, clause in enumerate(clauses):
+            denied = [s for s, p in bank.retract_denials.items() if p.search(clause)]
+            if denied:  # "we vergaderen juist weinig", "the broker isn't dominant"
+                dropped.add(i)
+                retracted += [s for s in denied if s not in retracted]
             if bank.retract_reject is not None and bank.retract_reject.search(clause):
                 dropped.add(i)
                 rejects = rejects or not _topics(clause, bank)
