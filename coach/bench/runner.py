@@ -43,7 +43,7 @@ ANSWERS = (
     "De wethouder wil resultaat zien, maar de zorgaanbieders hebben geen tijd vrijgemaakt.",
     "We praten nooit over wanneer we zouden stoppen als het resultaat te mager blijft.",
     "Iedereen zegt dat hij wil samenwerken, maar bij de uren haakt iedereen af.",
-    "De rollen zijn onduidelijk: wie is regisseur en wie trekt eigenlijk de kar?",
+    "De rollen zijn onduidelijk; niemand weet wie regisseur is en wie de kar trekt.",
     "Het vertrouwen tussen de partners is gegroeid sinds we kleine successen vieren.",
     "We hebben een gezamenlijke ambitie opgeschreven maar niemand kijkt er nog naar.",
 )
