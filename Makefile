@@ -46,11 +46,15 @@ lint: setup
 	$(BIN)/ruff check coach tests
 	$(BIN)/mypy
 
+# pytest leaves its real index in out/test-home; `eval` starts from a copy of it (the
+# ingest is the same, so it is not done twice), or builds its own when there is none.
 unit: setup browser
-	$(BIN)/python -m pytest -q
+	COACH_TEST_INDEX_OUT=$(CURDIR)/out/test-home $(BIN)/python -m pytest -q
 
 eval: setup
-	COACH_HOME=$${COACH_HOME:-$$(mktemp -d)} $(BIN)/coach eval run eval/conversations \
+	home=$${COACH_HOME:-$$(mktemp -d)}; \
+	if [ -z "$${COACH_HOME:-}" ] && [ -d out/test-home/index ]; then cp -r out/test-home/index "$$home/"; fi; \
+	COACH_HOME=$$home $(BIN)/coach eval run eval/conversations \
 	  --report out/eval --junit out/eval/junit.xml \
 	  --fail-under pass_rate=1.0 --fail-under citation_validity=1.0
 

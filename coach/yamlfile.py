@@ -105,3 +105,42 @@ def parse_yaml(model: type[M], path: Path) -> tuple[M, LazyNodes]:
         else:
             message = f"`{key}`: {error['msg']}; see prompts/README.md for the format."
         raise ConfigError(f"{path}:{line_of(lazy, loc)}: {message}") from None
+
+
+def load_bilingual(
+    path: Path, languages: tuple[str, ...] = ("nl", "en")
+) -> dict[str, dict[str, str]]:
+    """A `{nl: {key: text}, en: {key: text}}` file (ui.yaml, rounds.yaml), checked: both
+    languages, the same keys, every value a non-empty text, the same placeholders in each
+    language. Errors name the file, the key and the fix."""
+    import string
+
+    def fields(text: str, key: str) -> set[str]:
+        try:
+            return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+        except ValueError as exc:
+            raise ConfigError(f"{path}: `{key}` is not a valid template ({exc}).") from None
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path} is missing; restore it from the repository.") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc}).") from None
+    if not isinstance(data, dict) or set(data) != set(languages):
+        keys = " and ".join(f"`{lang}`" for lang in languages)
+        raise ConfigError(f"{path}: needs exactly the top-level keys {keys}.")
+    first = languages[0]
+    for lang in languages[1:]:
+        if set(data[first]) != set(data[lang]):
+            diff = sorted(set(data[first]) ^ set(data[lang]))
+            raise ConfigError(
+                f"{path}: `{first}` and `{lang}` must have the same keys; differing: {diff}."
+            )
+    for key, text in data[first].items():
+        for lang in languages:
+            if not isinstance(data[lang][key], str) or not data[lang][key].strip():
+                raise ConfigError(f"{path}: `{lang}.{key}` must be a non-empty text.")
+        if any(fields(data[lang][key], key) != fields(text, key) for lang in languages[1:]):
+            raise ConfigError(f"{path}: `{key}` uses different placeholders in nl and en.")
+    return {lang: dict(data[lang]) for lang in languages}

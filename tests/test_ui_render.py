@@ -246,7 +246,7 @@ def test_api_reply_puts_the_notice_first() -> None:
 
 def test_ui_labels_need_both_languages_and_the_same_keys(tmp_path: Path) -> None:
     (tmp_path / "ui.yaml").write_text("nl:\n  a: x\nen:\n  b: y\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="same labels"):
+    with pytest.raises(ConfigError, match="same keys"):
         load_ui_text(tmp_path)
 
 

@@ -9,19 +9,17 @@ app's `UiText` (`with_round_labels`).
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from coach.errors import ConfigError
 from coach.settings import PROMPTS_DIR
 from coach.templates import render_template
 from coach.understanding.labels import SIGNALS
+from coach.yamlfile import load_bilingual
 
 FILE = "rounds.yaml"
 LANGUAGES = ("nl", "en")
@@ -53,37 +51,13 @@ class RoundTexts:
         }
 
 
-def _fields(text: str) -> set[str]:
-    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
-
-
 @lru_cache(maxsize=4)
 def load_round_texts(prompts_dir: Path = PROMPTS_DIR) -> RoundTexts:
     path = Path(prompts_dir) / FILE
     if not path.is_file():
         path = PROMPTS_DIR / FILE  # an own prompts folder without round texts uses ours
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path} is missing; restore it from the repository.") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc}).") from None
-    if not isinstance(data, dict) or set(data) != set(LANGUAGES):
-        raise ConfigError(f"{path}: needs exactly the top-level keys `nl` and `en`.")
-    if set(data["nl"]) != set(data["en"]):
-        diff = sorted(set(data["nl"]) ^ set(data["en"]))
-        raise ConfigError(f"{path}: `nl` and `en` must have the same keys; differing: {diff}.")
-    for key, text in data["nl"].items():
-        for lang in LANGUAGES:
-            if not isinstance(data[lang][key], str) or not data[lang][key].strip():
-                raise ConfigError(f"{path}: `{lang}.{key}` must be a non-empty text.")
-        try:
-            same = _fields(text) == _fields(data["en"][key])
-        except ValueError as exc:
-            raise ConfigError(f"{path}: `{key}` is not a valid template ({exc}).") from None
-        if not same:
-            raise ConfigError(f"{path}: `{key}` uses different placeholders in nl and en.")
+    data = load_bilingual(path, LANGUAGES)
     missing = [s for s in SIGNALS if f"signal_{s}" not in data["nl"]]
     if missing:
         raise ConfigError(f"{path}: add report names for the signals {', '.join(missing)}.")
-    return RoundTexts({lang: dict(data[lang]) for lang in LANGUAGES}, path)
+    return RoundTexts(data, path)

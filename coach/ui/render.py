@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import html
 import re
-import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from coach.errors import CoachError, ConfigError
 from coach.models import Citation, CoachTurn
 from coach.settings import PROMPTS_DIR
 from coach.templates import render_template
+from coach.yamlfile import load_bilingual
 
 Message = dict[str, Any]
 LANGUAGES = ("nl", "en")
@@ -64,26 +62,7 @@ class UiText:
 @lru_cache(maxsize=4)
 def load_ui_text(prompts_dir: Path = PROMPTS_DIR) -> UiText:
     """Read and check ui.yaml: both languages, the same keys, only known placeholders."""
-    path = Path(prompts_dir) / "ui.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path} is missing; restore it from the repository.") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc}).") from None
-    if not isinstance(data, dict) or set(data) != set(LANGUAGES):
-        raise ConfigError(f"{path}: needs exactly the top-level keys `nl` and `en`.")
-    if set(data["nl"]) != set(data["en"]):
-        diff = sorted(set(data["nl"]) ^ set(data["en"]))
-        raise ConfigError(f"{path}: `nl` and `en` must have the same labels; differing: {diff}.")
-    for lang in LANGUAGES:
-        for key, value in data[lang].items():
-            if not isinstance(value, str):
-                raise ConfigError(f"{path}: `{lang}.{key}` must be text.")
-            fields = {f for _, f, _, _ in string.Formatter().parse(value) if f}
-            if fields != {f for _, f, _, _ in string.Formatter().parse(data["nl"][key]) if f}:
-                raise ConfigError(f"{path}: `{key}` uses different placeholders in nl and en.")
-    return UiText(texts={lang: dict(data[lang]) for lang in LANGUAGES})
+    return UiText(texts=load_bilingual(Path(prompts_dir) / "ui.yaml", LANGUAGES))
 
 
 def header_markdown(ui: UiText, lang: str) -> str:
