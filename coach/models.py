@@ -245,6 +245,7 @@ class Understanding:
     # A correction that comes after an answer to the question asked now ("Dat zou een
     # kans zijn. Nee wacht, wat ik bij de eerste vraag zei klopt niet: ..."): that answer.
     answer_first: str = ""
+    own_words: bool = False  # the message takes back the user's own earlier words
     retracted: tuple[str, ...] = ()
     rejects_reading: bool = False
     unretracted: str = ""

@@ -8,6 +8,8 @@ summary's "In het kort", and it is not read again in the conversation.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from dialogue_fixtures import Conversation, content, reader, talk, understand
 
@@ -261,3 +263,25 @@ def test_i_asked_what_is_answered_not_taken_as_a_command() -> None:
     c = talk(INTAKE, "overslaan", "overslaan", "overslaan", RATINGS, "1")
     reply = c.say("Ik vroeg wat een normenkader is.")
     assert reply.phase == "qa" and reply.citations
+
+
+def test_correcting_the_coachs_reading_answers_the_pending_question() -> None:
+    c = Conversation()
+    c.say(INTAKE)
+    c.say(
+        "We willen niet dat de coöperatie opgaat in dat park.",
+        understanding=u("answer", "exit_wish"),
+    )
+    pending = c.state.pending_followup
+    assert c.state.phase == "followup" and pending is not None
+    text = (
+        "Nee hoor, stoppen is helemaal niet aan de orde, je leest me verkeerd. Wat wel "
+        "onuitgesproken is: de gemeente wil een commerciële partij voor het warmtenet."
+    )
+    read = understand(text, "followup")
+    reply = c.say(text, understanding=replace(read, intent="correction"))  # as the model reads it
+    assert "exit_wish" not in c.state.signals()
+    assert reply.text.startswith("Dan had ik je verkeerd begrepen.")
+    answer = c.state.answer_to(0, pending)
+    assert answer is not None and "commerciële partij" in answer.text  # the follow-up is answered
+    assert c.state.pending_followup != pending  # and not asked again

@@ -534,6 +534,10 @@ def plan_turn(
         retract = _plan_retraction(state, u, card, content)
         if retract is not None:
             return retract
+        if u.intent == "correction" and not u.own_words and state.phase in ANSWERING:
+            # "Nee hoor, stoppen is niet aan de orde, je leest me verkeerd. Wat wel speelt: ..."
+            # corrects the coach's reading, not the user's answer: what follows answers
+            u = replace(u, intent="answer")
         if u.intent in ("answer", "emotion") and u.unretracted:
             u = replace(u, answer_part=u.unretracted)
     if _ASKED_AGAIN.match(text) and state.phase != "intake":

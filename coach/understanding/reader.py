@@ -144,7 +144,8 @@ class MessageReader:
         answer_first = ""
         taken_back = self.bank.markers.get("self_correction")
         found = taken_back.search(text[:4000]) if taken_back else None
-        if found is not None and intent in ("answer", "emotion", "correction"):
+        own_words = found is not None and intent in ("answer", "emotion", "correction")
+        if found is not None and own_words:
             intent = "correction"  # "nee wacht, wat ik bij de eerste vraag zei klopt niet"
             before = text[: found.start()].strip()
             if len(before.split()) >= ANSWER_FIRST_WORDS:
@@ -174,6 +175,7 @@ class MessageReader:
             intent_scores=scores,
             confident=confident,
             answer_first=answer_first,
+            own_words=own_words,
             retracted=retracted,
             rejects_reading=rejects,
             unretracted=unretracted if retracted or rejects else "",
