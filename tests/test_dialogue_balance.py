@@ -309,3 +309,23 @@ def test_the_same_scores_again_confirm_the_proposed_reading() -> None:
     assert c.state.proposed == Ratings(2, 2, 2)
     reply = c.say("zei ik toch, allebei twee")
     assert reply.phase == "actions" and c.state.ratings == Ratings(2, 2, 2)
+
+
+def test_een_before_a_word_is_an_article_not_a_one() -> None:
+    said = parse_ratings(
+        "Commitment een dikke 4, voortgang ook 4, en resultaat zou ik een 3 geven",
+        Ratings(),
+        content().commands,
+    )
+    assert said.values == {"commitment": 4, "progress": 4, "result": 3}
+    assert parse_ratings(
+        "commitment een, voortgang twee", Ratings(), content().commands
+    ).values == {
+        "commitment": 1,
+        "progress": 2,
+    }
+
+
+def test_a_choice_left_out_with_an_adverb_before_niet_is_not_chosen() -> None:
+    text = "2 en 3. Nummer 1 absoluut niet, ik zei toch al dat de ambitie het probleem niet is."
+    assert parse_choice(text, ["a", "b", "c"], content().commands) == (1, 2)

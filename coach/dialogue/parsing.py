@@ -28,6 +28,7 @@ CHOICE_REMARK_WORDS = 3  # a choice with this many other words carries a remark
 MAX_UNLABELLED_TOKENS = 8  # longer messages give ratings only next to a label
 _NOT_A_RATING = frozenset({"niet", "geen", "not"})  # "..., niet 3" / "not 3"
 _BOTH = frozenset({"allebei", "beide", "beiden", "both", "allemaal"})  # "allebei twee"
+_ADVERBS = frozenset({"absoluut", "zeker", "echt", "beslist", "liever", "really", "definitely"})
 _NOT_CHOSEN_AFTER = frozenset({"niet", "not", "no", "nee", "geen"})  # "2 niet"
 _NOT_CHOSEN_BEFORE = frozenset({"niet", "not", "geen", "behalve", "except", "zonder", "without"})
 
@@ -213,9 +214,7 @@ def parse_ratings(text: str, ratings: Ratings, commands: CommandsFile) -> Rating
             after_label = i > 0 and tokens[i - 1] in labels
             nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
             alone = len(tokens) == 1
-            if (after_label or alone) and not (
-                _NUMBER.match(nxt) or nxt in numbers or nxt in levels
-            ):
+            if (after_label or alone) and (not nxt or nxt in labels):  # not "een dikke 4"
                 return 1, None
             return None
         if tok in numbers:
@@ -305,6 +304,8 @@ def parse_choice(text: str, titles: list[str], commands: CommandsFile) -> tuple[
         if n is None or not 1 <= n <= len(titles):
             continue
         after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if after in _ADVERBS and i + 2 < len(tokens):
+            after = tokens[i + 2]  # "nummer 1 absoluut niet"
         if i + 2 < len(tokens) and (tokens[i + 2].isdecimal() or tokens[i + 2] in numbers):
             after = ""  # "2, niet 1": the "niet" goes with the 1
         before = tokens[i - 1] if i else ""
