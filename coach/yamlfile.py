@@ -6,6 +6,7 @@ matter, the retrieval dev set and conversation scripts.
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -113,7 +114,6 @@ def load_bilingual(
     """A `{nl: {key: text}, en: {key: text}}` file (ui.yaml, rounds.yaml), checked: both
     languages, the same keys, every value a non-empty text, the same placeholders in each
     language. Errors name the file, the key and the fix."""
-    import string
 
     def fields(text: str, key: str) -> set[str]:
         try:

@@ -493,9 +493,7 @@ def taken_back(state: DialogueState, u: Understanding) -> tuple[str, ...]:
     return ()
 
 
-def _plan_retraction(
-    state: DialogueState, u: Understanding, card: Card, content: DialogueContent
-) -> Plan | None:
+def _plan_retraction(state: DialogueState, u: Understanding) -> Plan | None:
     """A message that mainly takes a reading back gets its own reply; one that says more
     is read without the clauses that take back ("trust is fine, it's more about ...")."""
     if state.phase == "summary":
@@ -531,7 +529,7 @@ def plan_turn(
         and (state.phase == "summary" or any(s in noted for s in taken_back(state, u)))
         and u.intent not in ("question", "command", "request")
     ):
-        retract = _plan_retraction(state, u, card, content)
+        retract = _plan_retraction(state, u)
         if retract is not None:
             return retract
         if u.intent == "correction" and not u.own_words and state.phase in ANSWERING:
