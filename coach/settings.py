@@ -45,6 +45,7 @@ class Settings:
     idle_timeout: int = 3600  # seconds before the web app forgets an idle browser's chat view
     max_file_mb: float = 5.0  # corpus files above this size are skipped at ingest, with a message
     round_min_partners: int = 3  # team rounds: answers are shown only from this many sharers on
+    progress_seconds: float = 3.0  # ingest progress lines off a terminal, this often (0: per batch)
     prompts_dir: Path = PROMPTS_DIR
 
     @property
@@ -94,6 +95,7 @@ _ENV_FIELDS = {
     "COACH_IDLE_TIMEOUT": "idle_timeout",
     "COACH_MAX_FILE_MB": "max_file_mb",
     "COACH_ROUND_MIN_PARTNERS": "round_min_partners",
+    "COACH_PROGRESS_SECONDS": "progress_seconds",
     "COACH_PROMPTS_DIR": "prompts_dir",
 }
 
@@ -124,6 +126,11 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
             if not size > 0 or size == float("inf"):
                 raise ValueError
             return size
+        if name == "progress_seconds":
+            seconds = float(raw)
+            if not 0 <= seconds < float("inf"):
+                raise ValueError
+            return seconds
         if name == "include_builtin_corpus":
             if isinstance(raw, bool):
                 return raw

@@ -117,14 +117,15 @@ def test_killed_ingest_leaves_ask_working_and_the_next_ingest_resumes(
     env = _env(home)
     proc = subprocess.Popen(
         [sys.executable, "-m", "coach", "ingest", "--corpus", str(folder)],
-        env={**env, "PYTHONUNBUFFERED": "1"},
+        # a progress line after each stored batch, however fast this machine embeds
+        env={**env, "PYTHONUNBUFFERED": "1", "COACH_PROGRESS_SECONDS": "0"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     assert proc.stderr is not None
     lines = []
-    for line in proc.stderr:  # not a terminal: a progress line every few seconds
+    for line in proc.stderr:
         lines.append(line)
         if re.match(r"coach: ingest: passage and hint vectors: \d+/150 \(", line):
             os.kill(proc.pid, signal.SIGKILL)  # halfway through embedding

@@ -64,3 +64,16 @@ def test_silent_when_off_or_nothing_to_do() -> None:
 def test_auto_picks_lines_for_a_pipe_and_json_when_asked() -> None:
     assert Progress.auto(stream=io.StringIO()).style == "lines"
     assert Progress.auto(json_lines=True, stream=io.StringIO()).style == "json"
+
+
+def test_zero_seconds_reports_after_every_batch_even_on_a_frozen_clock() -> None:
+    out = io.StringIO()
+    progress = Progress.auto(stream=out, every=0.0)
+    progress.clock = Clock()  # no time passes between batches
+    with progress.stage("vectors", 96) as advance:
+        for _ in range(3):
+            advance(32)
+    lines = out.getvalue().splitlines()
+    assert lines[1].startswith("coach: ingest: passage and hint vectors: 32/96 (33%)")
+    assert lines[2].startswith("coach: ingest: passage and hint vectors: 64/96 (67%)")
+    assert len(lines) == 4  # start, after batches one and two, done

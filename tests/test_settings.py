@@ -63,3 +63,11 @@ def test_max_file_size_defaults_to_5_mb_and_reads_the_environment(tmp_path: Path
     assert settings.max_file_mb == 0.5 and settings.max_file_bytes == 512 * 1024
     with pytest.raises(ConfigError, match="COACH_MAX_FILE_MB"):
         load_settings({"COACH_HOME": str(tmp_path), "COACH_MAX_FILE_MB": "-1"})
+
+
+def test_progress_interval_defaults_to_3_seconds_and_may_be_zero(tmp_path: Path) -> None:
+    assert load_settings({"COACH_HOME": str(tmp_path)}).progress_seconds == 3.0
+    settings = load_settings({"COACH_HOME": str(tmp_path), "COACH_PROGRESS_SECONDS": "0"})
+    assert settings.progress_seconds == 0.0
+    with pytest.raises(ConfigError, match="COACH_PROGRESS_SECONDS"):
+        load_settings({"COACH_HOME": str(tmp_path), "COACH_PROGRESS_SECONDS": "soms"})

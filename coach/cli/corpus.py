@@ -111,12 +111,13 @@ def run_ingest(args: argparse.Namespace) -> int:
             raise InputError(
                 f"--corpus {folder}: {what}; give a folder of .md, .txt, .pdf or .docx files."
             )
+    settings = load_settings()
     report = ingest(
-        load_settings(),
+        settings,
         extra_dirs=args.corpus,
         forget=args.forget,
         rebuild=args.rebuild,
-        progress=Progress.auto(json_lines=args.json),
+        progress=Progress.auto(json_lines=args.json, every=settings.progress_seconds),
     )
     if report.notice:
         print(f"coach: note: {report.notice}", file=sys.stderr)

@@ -3,7 +3,8 @@
 A long ingest that runs under a script, a service manager or CI (stdout and
 stderr are pipes) used to print nothing until the end. Now each stage says
 when it starts and ends, and in between prints a line every
-`PROGRESS_SECONDS`; with `coach ingest --json` the same events are JSON
+`PROGRESS_SECONDS` (setting `progress_seconds`, `COACH_PROGRESS_SECONDS`;
+0 prints a line after each batch); with `coach ingest --json` the same events are JSON
 lines, so a program can follow them. Progress never goes to stdout, which
 stays reserved for the summary (or the JSON report).
 """
@@ -43,12 +44,17 @@ class Progress:
         self.clock = clock
 
     @classmethod
-    def auto(cls, json_lines: bool = False, stream: TextIO | None = None) -> Progress:
-        """JSON lines when asked, a bar on a terminal, otherwise a line every few seconds."""
+    def auto(
+        cls,
+        json_lines: bool = False,
+        stream: TextIO | None = None,
+        every: float = PROGRESS_SECONDS,
+    ) -> Progress:
+        """JSON lines when asked, a bar on a terminal, otherwise a line every `every` seconds."""
         stream = stream or sys.stderr
         if json_lines:
-            return cls("json", stream)
-        return cls("bar" if _isatty(stream) else "lines", stream)
+            return cls("json", stream, every)
+        return cls("bar" if _isatty(stream) else "lines", stream, every)
 
     @contextmanager
     def stage(self, name: str, total: int) -> Iterator[Callable[[int], None]]:
