@@ -426,3 +426,22 @@ def test_the_html_names_a_shipped_set_by_its_repository_path_not_this_machines()
     result = {"set": str(EVAL_DIR / "understanding_dev.yaml"), "items": 1, "signals": {}}
     section = understanding_section({"understanding": {"sets": {"dev": result}}})
     assert "<td>eval/understanding_dev.yaml</td>" in section
+
+
+def test_every_shipped_labelled_set_loads_and_the_blind_sets_cover_every_label() -> None:
+    """The blind sets stand in for new writers: every intent and each signal ten times."""
+    from coach.evaluation.understanding import load_labelled
+    from coach.settings import EVAL_DIR
+    from coach.understanding.labels import INTENTS, SIGNALS
+
+    shipped = sorted(EVAL_DIR.glob("understanding_*.yaml"))
+    assert {p.stem for p in shipped} >= {"understanding_dev", "understanding_test"}
+    blind = [p for p in shipped if p.stem.startswith("understanding_blind_")]
+    assert len(blind) == 3
+    for path in shipped:
+        items = load_labelled(path)
+        assert len(items) >= 120, path
+        if path in blind:
+            assert {i.intent for i in items} == set(INTENTS), path
+            for signal in SIGNALS:
+                assert sum(signal in i.signals for i in items) >= 10, (path, signal)

@@ -51,6 +51,9 @@ class Tuning(_Strict):
     nudge_weight: float = 0.3  # weight of openings that settle the intent ("nee, ik bedoelde")
     answer_bias: float = 0.2  # an answer is the safe reading when intents are close
     signal_threshold: float = 0.25  # score (-1..1) from which a signal counts
+    # A correction, question or feeling carries its situation in fewer words than an
+    # answer, so its single strongest signal counts from this lower score.
+    mixed_signal_threshold: float = 0.25
     reflect_threshold: float = 0.5  # score from which the coach says a signal back
     praise_threshold: float = 0.8  # "it goes well" is said back only when this clear
     max_signals: int = Field(default=2, ge=1)

@@ -184,7 +184,7 @@ def intent_nudges(text: str, phase: str, commands: CommandsFile, bank: ExampleBa
     correction = bank.intent_cues.get("correction")
     match = correction.search(t) if correction else None
     if match is not None and match.start() < CORRECTION_WITHIN:
-        nudges[INTENTS.index("correction")] += 1
+        nudges[INTENTS.index("correction")] += 2  # an opening that takes back is seldom else
     if phase in ("balance", "actions") and _CORRECTION_OPENING.search(t) and re.search(r"\d", t):
         nudges[INTENTS.index("correction")] += 1
     if is_question(t, True, commands):
@@ -195,6 +195,10 @@ def intent_nudges(text: str, phase: str, commands: CommandsFile, bank: ExampleBa
         nudges[INTENTS.index("command")] += 0.5
     if _IMPERATIVE.search(t) or _CAN_YOU_DO.search(t):
         nudges[INTENTS.index("request")] += 1
+    if _SHORT_REPLY.match(t):
+        nudges[INTENTS.index("answer")] += 1  # "nee hoor", "klopt", "not really"
+    if phase == "actions" and _CHOICE.search(t) and match is None:
+        nudges[INTENTS.index("answer")] += 1  # "doe maar de tweede" chooses, it does not steer
     repeat = bank.markers.get("repeat")
     if repeat is not None and repeat.search(t[:200]) and len(t.split()) >= REPEAT_ANSWER_WORDS:
         nudges[INTENTS.index("answer")] += 1  # "I just told you: <the answer>" answers again
@@ -203,6 +207,17 @@ def intent_nudges(text: str, phase: str, commands: CommandsFile, bank: ExampleBa
 
 
 REPEAT_ANSWER_WORDS = 7
+_SHORT_REPLY = re.compile(
+    r"^\W*(?:ja|nee|jawel|zeker|klopt|precies|inderdaad|absoluut|yes|no|nope|yep|yeah|yup|indeed|"
+    r"exactly|sure|correct|not really|niet echt|niet really|klopt wel|klopt niet)"
+    r"(?:\W+(?:hoor|wel|niet|echt|zeker|really|not|at all|helemaal)){0,2}\W*$",
+    re.IGNORECASE,
+)
+_CHOICE = re.compile(
+    r"\b(?:\d|eerste|tweede|derde|vierde|laatste|beide|allebei|alle|allemaal|geen|nummer|optie|"
+    r"first|second|third|fourth|last|both|all|none|number|option)\b",
+    re.IGNORECASE,
+)
 
 
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")

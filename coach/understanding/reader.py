@@ -43,6 +43,7 @@ CORRECTION_WITHIN_CHARS = 120  # the words that take something back come early
 CORRECTION_LEAD_CHARS = 60  # a correction cue further into the message is not a correction
 ANSWER_FIRST_WORDS = 6  # words before a mid-message correction that answer the question now
 NO_SIGNALS = ("offtopic", "hostile")  # these say nothing about the collaboration
+MIXED = ("correction", "question", "emotion", "request")  # the situation is not all they say
 _LEAD_FILLER = re.compile(
     r"^[\s,:;.!\-–]*(?:(?:dat|that|is|was|eigenlijk|actually)\b[\s,:]*)*", re.IGNORECASE
 )
@@ -210,6 +211,9 @@ class MessageReader:
             key=lambda kv: -kv[1],
         )
         found = tuple((s, v) for s, v in ranked if v >= tuning.signal_threshold)
+        mixed = intent in MIXED and bool(ranked)
+        if not found and mixed and ranked[0][1] >= tuning.mixed_signal_threshold:
+            found = (ranked[0],)  # "Nee, ik bedoelde niet X maar Y: ..." says less of the situation
         return intent, scores, found[: tuning.max_signals]
 
     def _by_cues(
