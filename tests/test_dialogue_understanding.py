@@ -300,3 +300,29 @@ def test_a_faintly_read_signal_steers_but_is_never_said_back() -> None:
     assert "regels" not in reply.text and "koers" not in reply.text
     assert c.state.answer_to(0) is not None and c.state.answer_to(0).signals == ("new_policy",)
     assert c.state.clear_signals() == ()
+
+
+def test_a_faintly_read_wish_to_leave_still_brings_the_open_decision_to_continue_or_stop() -> None:
+    c = _asked(Conversation())
+    faint = Understanding(intent="answer", signals=(("exit_wish", 0.4),), confident=())
+    reply = c.say("Na de zomer willen we er eigenlijk uit, niemand weet het.", understanding=faint)
+    assert "uitstappen" not in reply.text and c.state.clear_signals() == ()
+    while c.state.phase != "balance":
+        c.say("verder")
+    reply = c.say("commitment 3, voortgang 3, resultaat 3")
+    assert "besluit-doorgaan-stoppen" in [a.id for a in reply.actions]
+
+
+def _actions_after(reading: Understanding) -> list[str]:
+    c = _asked(Conversation())
+    c.say("Tja, het kost allemaal wat.", understanding=reading)
+    while c.state.phase != "balance":
+        c.say("verder")
+    return [a.id for a in c.say("commitment 4, voortgang 4, resultaat 4").actions]
+
+
+def test_a_faintly_read_money_worry_alone_does_not_make_its_action_fit() -> None:
+    faint = Understanding(intent="answer", signals=(("money", 0.4),), confident=())
+    clear = Understanding(intent="answer", signals=(("money", 0.8),), confident=("money",))
+    assert "inbreng-en-opbrengst" not in _actions_after(faint)
+    assert "inbreng-en-opbrengst" in _actions_after(clear)

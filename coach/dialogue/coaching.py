@@ -278,10 +278,12 @@ def rank_actions(
 
     What the user said leads: each situation signal raised in the conversation
     adds its weight for the actions that address it (twice when it came up
-    repeatedly). The ratings, the balance pattern and keyword hits follow.
+    repeatedly; a faint reading a quarter, except for the library's
+    `heard_in_full` signals such as a wish to leave). The ratings, the balance
+    pattern and keyword hits follow.
     """
     counts = state.signal_counts()
-    clear = set(state.clear_signals())
+    clear = set(state.clear_signals()) | set(content.library.heard_in_full)
     text = user_text(state)
     index = _word_index(text)
     suggested = pattern.suggest if pattern is not None else ()

@@ -111,6 +111,12 @@ def _check_messages(parsed: MessagesFile, path: Path, node: LazyNodes) -> None:
 
 def _check_actions(parsed: ActionsFile, path: Path, node: LazyNodes) -> None:
     ids = [a.id for a in parsed.actions]
+    for signal in parsed.heard_in_full:
+        if signal not in SIGNALS:
+            raise ConfigError(
+                f"{path}:{line_of(node, ('heard_in_full',))}: `heard_in_full` names unknown "
+                f"signal `{signal}`; known: {', '.join(SIGNALS)}."
+            )
     for i, spec in enumerate(parsed.actions):
         if ids.count(spec.id) > 1:
             raise ConfigError(

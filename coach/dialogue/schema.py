@@ -252,6 +252,8 @@ class Limits(_Strict):
 class ActionsFile(_Strict):
     limits: Limits = Field(default_factory=Limits)
     unquoted_sections: tuple[str, ...] = ()
+    # Signals that steer the actions in full even when read only faintly (never said back).
+    heard_in_full: tuple[str, ...] = ()
     patterns: list[Pattern] = Field(min_length=1)
     actions: list[ActionSpec] = Field(min_length=2)
 
