@@ -51,6 +51,16 @@ def test_an_answer_is_searched_together_with_what_its_signals_are_about() -> Non
     assert query.user and query.mix_weight < 1
 
 
+def test_a_feeling_is_searched_more_on_what_its_situation_is_about_than_an_answer() -> None:
+    text = "I'm exhausted, I'm the only one who still cares, the others wait for my reminders."
+    answer = Understanding(intent="answer", signals=(("fatigue", 0.9),))
+    feeling = replace(answer, intent="emotion")
+    plain = machine.insight_query(_asking(), text, answer, seed_card(), content())
+    felt = machine.insight_query(_asking(), text, feeling, seed_card(), content())
+    assert felt.mix == plain.mix == (content().signal_texts("fatigue").query,)
+    assert felt.mix_weight > plain.mix_weight and felt.text == text and felt.user
+
+
 def test_a_short_or_very_long_answer_is_searched_together_with_the_question() -> None:
     question = seed_card().central_questions[0]
     short = machine.insight_query(_asking(), "ja, wel", Understanding(), seed_card(), content())

@@ -85,6 +85,9 @@ SUBSTANTIVE_REST_WORDS = 5  # words beside a question that make the message an a
 # about .74/.97; 0.5, or the signal words also fed to BM25, pull every answer to the
 # same few passages.
 SIGNAL_MIX_WEIGHT = 0.2
+# A message that mainly voices a feeling ("I'm exhausted, ...") has few words about the
+# situation itself, so what its signals are about weighs more in the search.
+FEELING_MIX_WEIGHT = 1.0
 SIGNAL_QUOTE_WEIGHT = 0.6  # within the chosen passage, the sentence that says what is reflected
 MAX_MIXED_SIGNALS = 2
 SHORT_INSULT_WORDS = 4  # "fuck you", "stomme bot": hostile on the words alone
@@ -142,7 +145,8 @@ def insight_query(
     answer = query_text(u.answer_part or text)
     mix = _signal_queries(u, content)
     if _substantive(answer, SUBSTANTIVE_ANSWER_WORDS) and len(text) <= MAX_QUERY_CHARS:
-        return Query("insight", answer, True, mix, SIGNAL_MIX_WEIGHT, SIGNAL_QUOTE_WEIGHT)
+        weight = FEELING_MIX_WEIGHT if u.intent == "emotion" and mix else SIGNAL_MIX_WEIGHT
+        return Query("insight", answer, True, mix, weight, SIGNAL_QUOTE_WEIGHT)
     if state.phase == "followup" and state.pending_followup is not None:
         question = card.followup_questions[state.pending_followup]
     elif 0 <= state.question_index < len(card.central_questions):
