@@ -89,6 +89,12 @@ def test_a_role_is_kept_in_the_users_own_words() -> None:
         assert ctx.role == "partner" and ctx.role_label == label, text
 
 
+def test_a_compound_facilitator_role_is_not_read_from_namens() -> None:
+    text = "Ik ben procesregisseur namens de gemeente in een wijkaanpak met de corporatie."
+    ctx = extract_context(text, content().commands)
+    assert ctx.role == "facilitator" and ctx.role_label == "procesregisseur"
+
+
 def test_a_place_name_is_not_listed_as_a_party() -> None:
     ctx = extract_context(
         "Ik werk bij Gemeente Zwolle en we werken samen met Icare in Kampen en omgeving.",
