@@ -76,12 +76,16 @@ class _Scores:
         return np.array([self.level if s == self.signal else -1.0 for s in SIGNALS])
 
 
-def _read(intent: str, level: float, text: str) -> tuple[str, tuple[str, ...]]:
+def _read_with(intent: str, signal: str, level: float, text: str) -> tuple[str, tuple[str, ...]]:
     base = reader()
-    model = _Scores(intent, "unequal_effort", level)
+    model = _Scores(intent, signal, level)
     r = MessageReader(base.bank, base.commands, model=model)  # type: ignore[arg-type]
     u = r.read(text, np.ones(8, dtype=np.float32), "followup")
     return u.intent, u.signal_ids
+
+
+def _read(intent: str, level: float, text: str) -> tuple[str, tuple[str, ...]]:
+    return _read_with(intent, "unequal_effort", level, text)
 
 
 def test_a_correction_keeps_its_one_clear_signal_below_the_answer_threshold() -> None:
@@ -91,3 +95,17 @@ def test_a_correction_keeps_its_one_clear_signal_below_the_answer_threshold() ->
     assert _read("correction", level, text) == ("correction", ("unequal_effort",))
     answer = "De GGD levert al maanden niks aan en wij doen het werk."
     assert _read("answer", level, answer) == ("answer", ())
+
+
+def test_a_wish_to_leave_named_in_a_long_message_is_heard_even_when_the_vector_misses_it() -> None:
+    text = (
+        "Voortgang bewaken doet niemand. En eerlijk gezegd: ik overweeg serieus om ons uit de "
+        "samenwerking terug te trekken. Mijn toezichthouder vraagt wat het oplevert."
+    )
+    assert "exit_wish" in reader().bank.signal_decisive
+    intent, signals = _read_with("answer", "exit_wish", -0.5, text)
+    assert intent == "answer" and signals == ("exit_wish",)
+    denied = "Niemand wil uit de samenwerking stappen, we willen juist door."
+    assert _read_with("answer", "exit_wish", -0.5, denied)[1] == ()
+    other = "Voortgang bewaken doet niemand, en de stukken komen altijd te laat."
+    assert _read_with("answer", "exit_wish", -0.5, other)[1] == ()

@@ -39,6 +39,10 @@ class Phrases(_Strict):
 class LabelData(_Strict):
     examples: Phrases
     cues: Phrases = Field(default_factory=Phrases)
+    # Phrases that, said and not denied, settle a signal on their own (read clearly),
+    # whatever the rest of the message: "ik overweeg ons terug te trekken" in a long
+    # message about progress. Not a feature of the model, so they do not move it.
+    decisive: Phrases = Field(default_factory=Phrases)
 
 
 class Tuning(_Strict):
@@ -137,6 +141,7 @@ class ExampleBank:
     retract_fine: re.Pattern[str] | None = None
     retract_reject: re.Pattern[str] | None = None
     retract_denials: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    signal_decisive: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
     @cached_property
     def texts(self) -> tuple[str, ...]:
@@ -223,6 +228,7 @@ def load_bank(path: Path) -> ExampleBank:
     markers = {k: compile_cues(v.all()) for k, v in parsed.markers.items()}
     intent_cues = {k: compile_cues(v.cues.all()) for k, v in parsed.intents.items()}
     signal_cues = {k: compile_cues(v.cues.all()) for k, v in parsed.signals.items()}
+    decisive = {k: compile_cues(v.decisive.all()) for k, v in parsed.signals.items()}
     return ExampleBank(
         tuning=parsed.tuning,
         intent_examples={k: parsed.intents[k].examples.all() for k in INTENTS},
@@ -230,6 +236,7 @@ def load_bank(path: Path) -> ExampleBank:
         neutral=parsed.neutral.all(),
         intent_cues={k: v for k, v in intent_cues.items() if v is not None},
         signal_cues={k: v for k, v in signal_cues.items() if v is not None},
+        signal_decisive={k: v for k, v in decisive.items() if v is not None},
         markers={k: v for k, v in markers.items() if v is not None},
         utterances=load_utterances(path.with_name(UTTERANCES_FILE)),
         retract_topics={k: v for k, v in topics.items() if v is not None},

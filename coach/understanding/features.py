@@ -139,6 +139,17 @@ def signal_cues(text: str, bank: ExampleBank) -> np.ndarray:
     )
 
 
+def decided_signals(text: str, bank: ExampleBank) -> list[str]:
+    """Signals one of whose decisive phrases is said and not denied ("we trekken ons terug")."""
+    negation = bank.markers.get("negation")
+    negatable = set(bank.tuning.negatable)
+    return [
+        s
+        for s, pattern in bank.signal_decisive.items()
+        if cue_state(text, pattern, negation if s in negatable else None) == "affirmed"
+    ]
+
+
 def denied_signals(text: str, bank: ExampleBank) -> set[str]:
     """Signals whose cues occur only in negated clauses: the user says it is not so."""
     negation = bank.markers.get("negation")

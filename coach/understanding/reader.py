@@ -28,6 +28,7 @@ from coach.understanding.bank import ExampleBank
 from coach.understanding.features import (
     asks_the_coach,
     asks_to_do,
+    decided_signals,
     denied_signals,
     form_features,
     intent_nudges,
@@ -205,6 +206,9 @@ class MessageReader:
         if intent in NO_SIGNALS:
             return intent, scores, ()
         sig = self.model.signal_scores(self.signal_features(text, vector))
+        for signal in decided_signals(text, self.bank):
+            j = SIGNALS.index(signal)
+            sig[j] = max(float(sig[j]), tuning.reflect_threshold)
         denied = denied_signals(text, self.bank)
         ranked = sorted(
             ((s, round(float(v), 4)) for s, v in zip(SIGNALS, sig, strict=True) if s not in denied),
