@@ -329,3 +329,20 @@ def test_een_before_a_word_is_an_article_not_a_one() -> None:
 def test_a_choice_left_out_with_an_adverb_before_niet_is_not_chosen() -> None:
     text = "2 en 3. Nummer 1 absoluut niet, ik zei toch al dat de ambitie het probleem niet is."
     assert parse_choice(text, ["a", "b", "c"], content().commands) == (1, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "chosen"),
+    [
+        ("Alle drie. De scheve verdeling van het geld vind ik het grootste probleem.", (0, 1, 2)),
+        ("all 3 please", (0, 1, 2)),
+        ("Alle drie, behalve 2 dan.", (0, 2)),
+        ("1 and 2. Skip 3, commitment really isn't our problem.", (0, 1)),
+        ("1 en 2, 3 overslaan", (0, 1)),
+        ("3", (2,)),
+    ],
+)
+def test_a_count_after_all_and_a_skipped_number_are_read_as_meant(
+    text: str, chosen: tuple[int, ...]
+) -> None:
+    assert parse_choice(text, ["a", "b", "c"], content().commands) == chosen

@@ -227,6 +227,7 @@ def test_each_turn_expectation_fails_when_the_reply_does_not_meet_it(
         ("citations_min: 2", "citations_min"),
         ("max_turn_ms: 0.0001", "max_turn_ms"),
         ("summary_contains_any: [schijnsamenwerking]", "summary_contains_any"),
+        ('summary_contains_all: [Commitment, "3. **"]', "summary_contains_all"),
         ("summary_not_contains: [Voortgang]", "summary_not_contains"),
         ("actions_any: [tijd]", "actions_any"),
     ],

@@ -109,3 +109,16 @@ def test_a_wish_to_leave_named_in_a_long_message_is_heard_even_when_the_vector_m
     assert _read_with("answer", "exit_wish", -0.5, denied)[1] == ()
     other = "Voortgang bewaken doet niemand, en de stukken komen altijd te laat."
     assert _read_with("answer", "exit_wish", -0.5, other)[1] == ()
+
+
+def test_a_definition_asked_inside_a_long_answer_leans_to_a_question_a_rhetorical_one_not() -> None:
+    asked = (
+        "Wij betalen mee aan projecten waar vooral de grote partner beter van wordt. Mijn "
+        "collega vraagt trouwens: wat is een normenkader precies? Maar goed, het geld is het punt."
+    )
+    rhetorical = (
+        "Wij betalen mee aan projecten waar vooral de grote partner beter van wordt. En wie "
+        "doet er dan eigenlijk wat? Niemand weet het, dus het geld is het punt."
+    )
+    assert _nudge(asked)["question"] == 2
+    assert _nudge(rhetorical)["question"] == 0

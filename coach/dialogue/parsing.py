@@ -29,8 +29,10 @@ MAX_UNLABELLED_TOKENS = 8  # longer messages give ratings only next to a label
 _NOT_A_RATING = frozenset({"niet", "geen", "not"})  # "..., niet 3" / "not 3"
 _BOTH = frozenset({"allebei", "beide", "beiden", "both", "allemaal"})  # "allebei twee"
 _ADVERBS = frozenset({"absoluut", "zeker", "echt", "beslist", "liever", "really", "definitely"})
-_NOT_CHOSEN_AFTER = frozenset({"niet", "not", "no", "nee", "geen"})  # "2 niet"
-_NOT_CHOSEN_BEFORE = frozenset({"niet", "not", "geen", "behalve", "except", "zonder", "without"})
+_NOT_CHOSEN_AFTER = frozenset({"niet", "not", "no", "nee", "geen", "overslaan"})  # "2 niet"
+_NOT_CHOSEN_BEFORE = frozenset(
+    {"niet", "not", "geen", "behalve", "except", "zonder", "without", "skip", "minus", "drop"}
+)  # "behalve 2", "skip 3"
 
 
 def normalize(text: str) -> str:
@@ -297,11 +299,16 @@ def parse_choice(text: str, titles: list[str], commands: CommandsFile) -> tuple[
     tokens = norm.split()
     numbers = {k.lower(): v for k, v in commands.ratings.numbers.items() if k.lower() != "een"}
     numbers.update({k.lower(): v for k, v in commands.ordinals.items()})
+    all_words = _phrase_set(commands.choose_all)
     picked: list[int] = []
     left_out: set[int] = set()
+    counted_all = False
     for i, tok in enumerate(tokens[:200]):
         n = int(tok) if tok.isdecimal() and len(tok) <= 3 else numbers.get(tok)
         if n is None or not 1 <= n <= len(titles):
+            continue
+        if i and tokens[i - 1] in all_words:
+            counted_all = True  # "alle drie", "all 3": a count, not action 3
             continue
         after = tokens[i + 1] if i + 1 < len(tokens) else ""
         if after in _ADVERBS and i + 2 < len(tokens):
@@ -314,11 +321,10 @@ def parse_choice(text: str, titles: list[str], commands: CommandsFile) -> tuple[
         elif n - 1 not in picked:
             picked.append(n - 1)
     picked = [i for i in picked if i not in left_out]
-    if picked:
+    if picked and not counted_all:
         return tuple(sorted(picked))
     none_words = _phrase_set(commands.choose_none) | _phrase_set(commands.decline)
-    all_words = _phrase_set(commands.choose_all)
-    if norm in all_words or any(t in all_words for t in tokens[:6]):
+    if counted_all or norm in all_words or any(t in all_words for t in tokens[:6]):
         return tuple(i for i in range(len(titles)) if i not in left_out)
     if norm in none_words or any(t in none_words for t in tokens[:6]):
         return ()

@@ -324,4 +324,18 @@ def check_end(end: End, result: ScriptResult, line: int | None) -> list[Check]:
                 "" if found else summary,
             )
         )
+    if end.summary_contains_all:
+        summary = result.summary or ""
+        missing = [w for w in end.summary_contains_all if _fold(w) not in _fold(summary)]
+        checks.append(
+            Check(
+                "summary_contains_all",
+                bool(summary) and not missing,
+                f"all of {end.summary_contains_all} in the summary",
+                f"missing {missing}" if summary else "no summary available",
+                None,
+                line,
+                "" if summary and not missing else summary,
+            )
+        )
     return checks

@@ -131,6 +131,7 @@ class End(_Strict):
     citations_min: int | None = Field(default=None, ge=0)
     max_turn_ms: float | None = Field(default=None, gt=0)
     summary_contains_any: list[str] = Field(default_factory=list)
+    summary_contains_all: list[str] = Field(default_factory=list)
     summary_not_contains: list[str] = Field(default_factory=list)
     actions_any: list[str] = Field(default_factory=list)
 
@@ -138,6 +139,7 @@ class End(_Strict):
         "phases_include",
         "phases_exclude",
         "summary_contains_any",
+        "summary_contains_all",
         "summary_not_contains",
         "actions_any",
         mode="before",
@@ -145,7 +147,9 @@ class End(_Strict):
 
     def checks_summary(self) -> bool:
         """Whether an end check reads the final summary."""
-        return bool(self.summary_contains_any or self.summary_not_contains)
+        return bool(
+            self.summary_contains_any or self.summary_contains_all or self.summary_not_contains
+        )
 
     @field_validator("phases_include", "phases_exclude")
     @classmethod

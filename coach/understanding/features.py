@@ -15,7 +15,13 @@ import re
 
 import numpy as np
 
-from coach.dialogue.parsing import find_question, is_question, match_command, natural_command
+from coach.dialogue.parsing import (
+    find_question,
+    is_question,
+    match_command,
+    natural_command,
+    normalize,
+)
 from coach.dialogue.schema import CommandsFile
 from coach.understanding.bank import ExampleBank
 from coach.understanding.labels import INTENTS, SIGNALS
@@ -200,6 +206,8 @@ def intent_nudges(text: str, phase: str, commands: CommandsFile, bank: ExampleBa
         nudges[INTENTS.index("correction")] += 1
     if is_question(t, True, commands):
         nudges[INTENTS.index("question")] += 1
+    elif asks_a_definition_inside(t, commands):
+        nudges[INTENTS.index("question")] += 2  # "..., mijn collega vraagt: wat is X? ..."
     if match_command(t, commands) is not None:
         nudges[INTENTS.index("command")] += 2
     elif natural_command(t, commands)[0] is not None:
@@ -218,6 +226,20 @@ def intent_nudges(text: str, phase: str, commands: CommandsFile, bank: ExampleBa
 
 
 REPEAT_ANSWER_WORDS = 7
+
+
+def asks_a_definition_inside(text: str, commands: CommandsFile) -> bool:
+    """Does a longer message ask what something means ("... mijn collega vraagt: wat is
+    samenwerkingstraagheid precies? ...")? Other questions inside an answer are often
+    rhetorical ("wie doet er nou wat?"), a definition request is not."""
+    question, _ = find_question(text, commands)
+    if question is None:
+        return False
+    asked = normalize(question)
+    starts = {normalize(p) for p in commands.definition_starts.all()}
+    return any(asked == p or asked.startswith(p + " ") for p in starts if p)
+
+
 _SHORT_REPLY = re.compile(
     r"^\W*(?:ja|nee|jawel|zeker|klopt|precies|inderdaad|absoluut|yes|no|nope|yep|yeah|yup|indeed|"
     r"exactly|sure|correct|not really|niet echt|niet really|klopt wel|klopt niet)"
