@@ -85,3 +85,25 @@ def test_a_correction_goes_to_the_answer_whose_words_it_takes_up() -> None:
     q1 = c.state.answer_to(0)
     assert q1 is not None and q1.text == "ze draaien op vrijwilligers."
     assert all("rivierenverhaal" not in r for a in c.state.answers for r in a.replaced)
+
+
+def test_a_correction_of_question_1_inside_a_later_answer_keeps_only_the_new_words() -> None:
+    c = Conversation()
+    c.say(INTAKE)
+    c.say("Iedereen komt trouw naar het wijkoverleg.", understanding=u("answer"))
+    while c.state.question_index == 0:
+        c.say("overslaan")
+    text = (
+        "Er komt een nieuwe zorgcoöperatie van bewoners, dat vind ik mooi. O, en nee, ik "
+        "bedoelde bij de eerste vraag niet dat iedereen komt: de corporaties laten het vaak "
+        "afweten."
+    )
+    read = understand(text, "question")
+    assert read.intent == "correction"
+    assert read.answer_part == "de corporaties laten het vaak afweten."
+    c.say(text, understanding=read)
+    q1 = c.state.answer_to(0)
+    assert q1 is not None and q1.text == "de corporaties laten het vaak afweten."
+    assert q1.replaced == ("Iedereen komt trouw naar het wijkoverleg.",)
+    q2 = c.state.answer_to(1)
+    assert q2 is not None and q2.text.startswith("Er komt een nieuwe zorgcoöperatie")

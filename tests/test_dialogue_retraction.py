@@ -285,3 +285,10 @@ def test_correcting_the_coachs_reading_answers_the_pending_question() -> None:
     answer = c.state.answer_to(0, pending)
     assert answer is not None and "commerciële partij" in answer.text  # the follow-up is answered
     assert c.state.pending_followup != pending  # and not asked again
+
+
+def test_nobody_is_leaving_takes_back_a_read_wish_to_leave() -> None:
+    texts = ("No, that's not what I said. Nobody is leaving.", "Nee hoor, er stapt niemand uit.")
+    for text in texts:
+        retracted, _, _ = retraction(text, reader().bank)
+        assert "exit_wish" in retracted, text

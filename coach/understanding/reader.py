@@ -50,6 +50,12 @@ _LEAD_FILLER = re.compile(
 )
 
 
+_WHICH_QUESTION = re.compile(
+    r"^(?:bij|at|on|for|about)\s+(?:de\s+|the\s+)?"
+    r"(?:(?:eerste|tweede|derde|first|second|third)\s+(?:vraag|question)|(?:vraag|question)\s*\d)"
+    r"[\s,:]*",
+    re.IGNORECASE,
+)
 _NOT_THAT = re.compile(r"^(?:niet|not)\b.*?(?::|\bmaar\b|\bbut\b)\s*(.+)$", re.I | re.S)
 
 
@@ -278,6 +284,7 @@ class MessageReader:
             colon = text.find(":", 0, CORRECTION_WITHIN_CHARS)  # "... zei klopt niet: ..."
             return text[colon + 1 :].strip() if colon > 0 else self._corrected_part(text)
         rest = _LEAD_FILLER.sub("", text[match.end() :]).strip(" :,;-–")
+        rest = _WHICH_QUESTION.sub("", rest)  # "ik bedoelde [bij de eerste vraag] niet dat ..."
         return _instead(rest) or text.strip()
 
     def _corrected_part(self, text: str) -> str:
