@@ -166,6 +166,8 @@ def test_completing_ratings_over_several_messages_moves_to_actions() -> None:
         (Ratings(4, 2, 3), "schijnsamenwerking"),
         (Ratings(5, 3, 1), "schijnsamenwerking"),
         (Ratings(2, 4, 4), "weinig-commitment"),
+        (Ratings(2, 2, 1), "alles-laag"),
+        (Ratings(1, 2, 3), "weinig-commitment"),
         (Ratings(3, 4, 2), "mager-resultaat"),
         (Ratings(3, 2, 3), "voortgang-stokt"),
         (Ratings(5, 4, 4), "alles-hoog"),
