@@ -122,3 +122,10 @@ def test_a_definition_asked_inside_a_long_answer_leans_to_a_question_a_rhetorica
     )
     assert _nudge(asked)["question"] == 2
     assert _nudge(rhetorical)["question"] == 0
+
+
+def test_without_a_model_a_decisive_phrase_still_reads_the_wish_to_leave() -> None:
+    from dialogue_fixtures import understand
+
+    read = understand("Eerlijk gezegd overweeg ik ons terug te trekken, het levert te weinig op.")
+    assert "exit_wish" in read.signal_ids

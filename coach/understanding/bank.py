@@ -46,7 +46,8 @@ class LabelData(_Strict):
 
 
 class Tuning(_Strict):
-    """The classifier's few numbers, tuned on eval/understanding_dev.yaml only."""
+    """The classifier's few numbers, tuned on eval/understanding_dev.yaml and the blind sets
+    A and B (eval/understanding_blind_*.yaml), never on the test set."""
 
     ridge: float = Field(default=1.0, gt=0)  # regularisation of the linear models
     class_power: float = Field(default=0.5, ge=0, le=1)  # 0: no class balancing, 1: full

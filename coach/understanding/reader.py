@@ -238,7 +238,8 @@ class MessageReader:
         if intent in NO_SIGNALS:
             return intent, (), ()
         cues = signal_cues(text, self.bank)
-        found = tuple((s, 1.0) for s in SIGNALS if cues[SIGNALS.index(s)])
+        decided = set(decided_signals(text, self.bank))
+        found = tuple((s, 1.0) for s in SIGNALS if cues[SIGNALS.index(s)] or s in decided)
         return intent, (), found[: self.bank.tuning.max_signals]
 
     def _command_as_question(self, text: str) -> bool:
