@@ -123,6 +123,11 @@ class HybridRetriever(BaseRetriever):
             raise ModelUnavailable(self.notice or "No embedding model; run `coach ingest`.")
         return self._fixed.vectors(texts)
 
+    def view_vectors(self, name: str, view: Embeddings, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of fixed strings from a second encoder, cached in the index under `name`
+        like `fixed_vectors` (the message reader's training texts)."""
+        return self.index.fixed_vectors(view, name).vectors(texts)
+
     def clear_caches(self) -> None:
         """Forget cached query vectors and dense results (for uncached measurements)."""
         self._query_cache.clear()

@@ -43,6 +43,7 @@ from coach.settings import Settings, load_settings
 from coach.understanding.bank import UTTERANCES_FILE, load_bank
 from coach.understanding.model import load_model, model_key, save_model
 from coach.understanding.reader import MessageReader
+from coach.understanding.second_view import load_view
 
 MAX_OWNER_CHARS = 200  # a name or a date, not an essay
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -535,15 +536,22 @@ def build_reader(
         return MessageReader(bank, commands, topic=topic)
     prompts = settings.prompts_dir
     files = [prompts / "understanding.yaml", prompts / UTTERANCES_FILE, prompts / "commands.yaml"]
-    path = settings.index_dir / "reader" / f"{model_key(model_name, files)}.npz"
+    view_vectors = getattr(searcher, "view_vectors", None)
+    loaded = load_view(settings.understanding_view, model_name) if view_vectors else None
+    view_name, view = loaded if loaded is not None else ("", None)
+    key = model_key(f"{model_name}+{view_name}" if view_name else model_name, files)
+    path = settings.index_dir / "reader" / f"{key}.npz"
     model = load_model(path)
     if model is not None:
-        return MessageReader(bank, commands, topic=topic, model=model)
+        return MessageReader(bank, commands, topic=topic, model=model, view=view)
     try:
         vectors = searcher.fixed_vectors(bank.texts)
     except ModelUnavailable:
         return MessageReader(bank, commands, topic=topic)
-    reader = MessageReader(bank, commands, vectors, topic=topic)
+    second = None
+    if view is not None and view_vectors is not None:
+        second = view_vectors(view_name, view, bank.texts)
+    reader = MessageReader(bank, commands, vectors, topic=topic, view=view, view_vectors=second)
     if reader.model is not None:
         with contextlib.suppress(OSError):
             save_model(path, reader.model)

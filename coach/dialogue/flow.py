@@ -36,6 +36,18 @@ _RETRACTS = re.compile(
     r"\b(niet dat|niet zo dat|niet zozeer|not that|not so much|wasn't that|isn't that)\b",
     re.IGNORECASE,
 )
+# "ik zei dat iedereen het eens is, maar dat klopt niet helemaal": a correction of one
+# claim in a longer answer; the rest of that answer still stands (`_refines`).
+_PARTLY = re.compile(
+    r"\b(niet helemaal|niet alleen|niet het hele verhaal|kleine nuance|een nuance|aanvulling|"
+    r"not quite|not entirely|not completely|not exactly|not the whole story|not only|"
+    r"to add to|small nuance)\b",
+    re.IGNORECASE,
+)
+# words every correction uses, so they say nothing about which claim it quotes
+_CORRECTION_WORDS = frozenset({"maar", "niet", "klopt", "helemaal", "eigenlijk", "want"}) | {
+    *("that", "quite", "what", "said", "this", "with", "just")
+}
 SHARED_WORDS = 2  # content words a correction shares with the one answer it is about
 CORRECTION_OVERLAP = 0.3  # share of an earlier answer's letter 4-grams a correction takes up
 
@@ -271,15 +283,25 @@ def on_correction(t: Turn) -> Result:
     # situation it does not take back (damaged trust) still stands. Facts it is likely to
     # retract (someone leaving, a new player, things going well) go with the old words.
     kept = tuple(s for s in last.signals if s not in RETRACTABLE and s not in u.signal_ids)
+    text = new_text
     if _RETRACTS.search(t.text):
         kept = ()  # "ik bedoelde niet dat ...": the old words are taken back as a whole
+    elif _refines(t.text, new_text, last.text):
+        kept = tuple(s for s in last.signals if s not in u.signal_ids and s not in u.retracted)
+        text = f"{last.text.rstrip()} {new_text}"
     corrected = replace(
         last,
-        text=new_text,
+        text=text[:4000],
         signals=u.signal_ids + kept,
         private=_private(t),
         replaced=(*last.replaced, last.text),
-        clear=u.clear_signals + tuple(s for s in kept if s in last.clear),
+        # a situation the answer read clearly stays clear when the correction names it again,
+        # if only faintly ("I meant the agency, not the university: both think they lead")
+        clear=tuple(
+            dict.fromkeys(
+                u.clear_signals + tuple(s for s in last.clear if s in kept or s in u.signal_ids)
+            )
+        ),
     )
     answers = tuple(corrected if a is last else a for a in state.answers)
     state = replace(state, answers=answers, clarifying=None)
@@ -306,6 +328,25 @@ def on_correction(t: Turn) -> Result:
     t.say("correction_resume")
     t.parts += t.pending(state)
     return t.finish(state)
+
+
+def _refines(text: str, new_text: str, old: str) -> bool:
+    """Whether a correction takes back one claim of a longer earlier answer ("ik zei net dat
+    iedereen het eens is, maar dat klopt niet helemaal. Eén bestuur ..."): it says so
+    ("niet helemaal", "not quite"), the words before its new ones repeat at least
+    SHARED_WORDS of that answer's longer words (in any order: "dat iedereen het eens is"
+    quotes "iedereen is het eens"), and the answer says at least twice as much."""
+    at = text.find(new_text) if new_text else -1
+    if not _PARTLY.search(text) or at <= 0 or new_text in old:
+        return False
+    claim = text[:at]
+    quoted = _long_words(claim) & _long_words(old)
+    return len(quoted) >= SHARED_WORDS and len(words(old)) >= 2 * len(words(claim))
+
+
+def _long_words(text: str) -> set[str]:
+    """Words of four letters or more, without the few that every correction uses."""
+    return {w for w in words(text.lower()) if len(w) >= 4} - _CORRECTION_WORDS
 
 
 def _common_run(a: str, b: str) -> int:

@@ -35,6 +35,7 @@ from coach.dialogue.language import content_words, resolve_language, stems, word
 from coach.dialogue.parsing import (
     RatingParse,
     certain_ratings,
+    command_words_in,
     find_question,
     is_phrase,
     is_question,
@@ -90,6 +91,8 @@ SIGNAL_MIX_WEIGHT = 0.2
 FEELING_MIX_WEIGHT = 1.0
 SIGNAL_QUOTE_WEIGHT = 0.6  # within the chosen passage, the sentence that says what is reflected
 MAX_MIXED_SIGNALS = 2
+COMMAND_MAX_WORDS = 20  # a longer message that clearly describes a situation ...
+COMMAND_LEAD_WORDS = 8  # ... with its command words this far in is an answer
 SHORT_INSULT_WORDS = 4  # "fuck you", "stomme bot": hostile on the words alone
 QA_CONTEXT_WORDS = 8  # a question shorter than this is searched with its whole message
 
@@ -428,12 +431,27 @@ def _plan_feeling(
     return _by_phase(state, text, u, card, content)
 
 
+def _describes(text: str, u: Understanding, content: DialogueContent) -> bool:
+    """A long message that clearly describes the collaboration and only mentions command
+    words late ("..., ging men snel door naar het volgende agendapunt"): an answer. One
+    that opens with them ("You skipped my answer about the budget: ...") still steers."""
+    before = command_words_in(text, content.commands)
+    return (
+        len(text.split()) > COMMAND_MAX_WORDS
+        and bool(u.clear_signals)
+        and before is not None
+        and before >= COMMAND_LEAD_WORDS
+    )
+
+
 def _plan_command(
     state: DialogueState, text: str, u: Understanding, card: Card, content: DialogueContent
 ) -> Plan:
-    """A command in a sentence ("kunnen we terug naar vraag 2?")."""
+    """A command in a sentence ("kunnen we terug naar vraag 2?"). A long message that
+    clearly describes the collaboration is an answer, whatever words it contains ("toen
+    ik het aankaartte, ging men snel door naar het volgende agendapunt")."""
     command, target = natural_command(text, content.commands)
-    if command is None:
+    if command is None or _describes(text, u, content):
         return _by_phase(state, text, u, card, content)
     if command == "skip" and state.phase == "balance":
         return _actions_plan(state, state.ratings, None, content)

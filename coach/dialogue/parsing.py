@@ -492,6 +492,19 @@ def natural_command(text: str, commands: CommandsFile) -> tuple[str | None, int 
     return found, question_number(text, commands)
 
 
+def command_words_in(text: str, commands: CommandsFile) -> int | None:
+    """How many words come before the first command phrase of a sentence (None: none)."""
+    low = normalize(text)
+    starts = [
+        match.start()
+        for lists in commands.command_phrases.values()
+        for p in lists.all()
+        if normalize(p)
+        and (match := re.search(rf"(?<!\w){re.escape(normalize(p).lower())}(?!\w)", low))
+    ]
+    return len(low[: min(starts)].split()) if starts else None
+
+
 def question_number(text: str, commands: CommandsFile) -> int | None:
     """The central question a sentence names ("vraag 2", "bij de eerste vraag"), 1-based."""
     number = re.search(

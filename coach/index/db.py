@@ -234,8 +234,9 @@ class IndexDB:
             )
             _set_meta(db, meta)
 
-    def collect_garbage(self, space: str, model: str, hint_ids: Iterable[str]) -> None:
-        """Drop rows no generation refers to any more (after a commit)."""
+    def collect_garbage(self, space: str, models: Sequence[str], hint_ids: Iterable[str]) -> None:
+        """Drop rows no generation refers to any more (after a commit); fixed vectors are
+        kept for `models` (the retrieval model and the reader's second view)."""
         with self._tx() as db:
             db.execute("DELETE FROM cards WHERE key NOT IN (SELECT card_key FROM files)")
             db.execute("DELETE FROM passages WHERE card_key NOT IN (SELECT card_key FROM files)")
@@ -244,7 +245,8 @@ class IndexDB:
                 " (SELECT id FROM passages)",
                 (space,),
             )
-            db.execute("DELETE FROM fixed_vectors WHERE model != ?", (model,))
+            marks = ",".join("?" * len(models))
+            db.execute(f"DELETE FROM fixed_vectors WHERE model NOT IN ({marks})", tuple(models))
             db.execute("CREATE TEMP TABLE IF NOT EXISTS keep_hints (id TEXT PRIMARY KEY)")
             db.execute("DELETE FROM keep_hints")
             db.executemany("INSERT OR IGNORE INTO keep_hints VALUES (?)", ((h,) for h in hint_ids))

@@ -52,7 +52,7 @@ from coach.index.changes import (
 from coach.index.db import DB_NAME, IndexDB
 from coach.index.fixed import FixedVectors
 from coach.index.legacy import remove_legacy
-from coach.index.prewarm import fixed_query_texts
+from coach.index.prewarm import fixed_query_texts, reader_texts
 from coach.index.progress import Progress, as_progress
 from coach.index.reader import FORMAT, LEXICAL_DIR, open_index
 from coach.index.records import card_dict, card_key, passage_dict
@@ -60,6 +60,7 @@ from coach.index.windows import quote_windows
 from coach.lexical import LexicalIndex
 from coach.models import Card, Passage
 from coach.settings import Settings
+from coach.understanding.second_view import load_view
 
 BATCH = 32  # texts per embedding call for passages and hints
 WINDOW_BATCH = 64  # windows per embedding call (they are short)
@@ -185,6 +186,8 @@ class _Ingest:
         if prompt_problem:
             problems.append(prompt_problem)
         queries = self._embed_queries(model, emb, texts)
+        view = load_view(self.settings.understanding_view, model)
+        queries += self._embed_view(view)
 
         self.db.commit_generation(
             [(c.path, c.content_hash, keys[c.id]) for c in cards.values()],
@@ -197,7 +200,9 @@ class _Ingest:
             pending=None,
         )
         wanted = {v.id for v in vectors}
-        self._clean_up(client, collection, space, model, lexical, present, missing, wanted)
+        # the second view's vectors are kept beside the model's (build_reader reads them)
+        kept = (model, view[0]) if view is not None else (model,)
+        self._clean_up(client, collection, space, kept, lexical, present, missing, wanted)
         files = {c.path: [p.id for p in passages[c.id]] for c in cards.values()}
         # a new vector space (model switch, rebuild) counts every passage as added
         counts = count_changes(committed.files if space == committed.space else {}, files)
@@ -321,10 +326,21 @@ class _Ingest:
             advance(len(ordered))
         return name, key
 
-    def _embed_queries(self, model: str, emb: Embeddings, texts: Sequence[str]) -> int:
+    def _embed_view(self, view: tuple[str, Embeddings] | None) -> int:
+        """Pre-compute the message reader's second view of its training texts (so the first
+        start trains the reader without embedding them); returns how many were embedded."""
+        texts = reader_texts(self.settings)
+        if view is None or not texts:
+            return 0
+        name, encoder = view
+        return self._embed_queries(name, encoder, texts, stage="view")
+
+    def _embed_queries(
+        self, model: str, emb: Embeddings, texts: Sequence[str], stage: str = "queries"
+    ) -> int:
         """Pre-compute query vectors of the fixed strings; returns how many were embedded."""
         fixed = FixedVectors(self.db, model, emb)
-        with self.progress.stage("queries", len(texts)) as advance:
+        with self.progress.stage(stage, len(texts)) as advance:
             for batch in _batches(list(texts), QUERY_BATCH):
                 fixed.vectors(batch)
                 advance(len(batch))
@@ -335,7 +351,7 @@ class _Ingest:
         client: Any,
         collection: Any,
         space: str,
-        model: str,
+        models: Sequence[str],
         lexical: str,
         present: set[str],
         missing: list[Vector],
@@ -352,7 +368,7 @@ class _Ingest:
         for folder in base.iterdir() if base.is_dir() else ():
             if folder.name != lexical:
                 shutil.rmtree(folder, ignore_errors=True)
-        self.db.collect_garbage(space, model, wanted)
+        self.db.collect_garbage(space, models, wanted)
         remove_legacy(self.index_dir)
 
 

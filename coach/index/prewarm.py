@@ -36,3 +36,14 @@ def fixed_query_texts(settings: Settings, cards: Iterable[Card]) -> tuple[list[s
     for card in cards:
         texts += [*card.central_questions, *card.followup_questions]
     return [t for t in dict.fromkeys(texts) if t.strip()], problem
+
+
+def reader_texts(settings: Settings) -> list[str]:
+    """The message reader's training texts (for its second view); none when prompts are bad
+    (`fixed_query_texts` reports that)."""
+    try:
+        from coach.understanding.bank import load_bank
+
+        return list(load_bank(settings.prompts_dir / "understanding.yaml").texts)
+    except CoachError:
+        return []

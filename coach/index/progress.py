@@ -24,6 +24,7 @@ STAGE_WORDS = {
     "vectors": "passage and hint vectors",
     "windows": "sentence windows",
     "queries": "fixed queries",
+    "view": "reader examples (second view)",
     "lexical": "passages for keyword search",
 }
 

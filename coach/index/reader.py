@@ -227,9 +227,12 @@ class CorpusIndex:
         """Close the index database (the view is unusable afterwards)."""
         self.db.close()
 
-    def fixed_vectors(self, embeddings: Embeddings | None) -> FixedVectors:
-        """The persistent cache of fixed query vectors for this index's model."""
-        return FixedVectors(self.db, self.model_name, embeddings)
+    def fixed_vectors(
+        self, embeddings: Embeddings | None, model: str | None = None
+    ) -> FixedVectors:
+        """The persistent cache of fixed query vectors for this index's model (or for
+        another encoder, kept under its own `model` name: the reader's second view)."""
+        return FixedVectors(self.db, model or self.model_name, embeddings)
 
 
 def open_index(settings: Settings) -> CorpusIndex:

@@ -53,6 +53,7 @@ class Tuning(_Strict):
     class_power: float = Field(default=0.5, ge=0, le=1)  # 0: no class balancing, 1: full
     form_weight: float = 0.5  # scale of the form features beside the query vector
     cue_weight: float = 0.5  # scale of the signal-cue features
+    view_weight: float = 0.3  # scale of the second view's vector (second_view.py) beside the first
     nudge_weight: float = 0.3  # weight of openings that settle the intent ("nee, ik bedoelde")
     answer_bias: float = 0.2  # an answer is the safe reading when intents are close
     signal_threshold: float = 0.25  # score (-1..1) from which a signal counts

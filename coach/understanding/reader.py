@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from langchain_core.embeddings import Embeddings
 
 from coach.dialogue.parsing import find_question, is_question, natural_command, starts_with_phrase
 from coach.dialogue.schema import CommandsFile
@@ -46,7 +47,8 @@ ANSWER_FIRST_WORDS = 6  # words before a mid-message correction that answer the 
 NO_SIGNALS = ("offtopic", "hostile")  # these say nothing about the collaboration
 MIXED = ("correction", "question", "emotion", "request")  # the situation is not all they say
 _LEAD_FILLER = re.compile(
-    r"^[\s,:;.!\-–]*(?:(?:dat|that|is|was|eigenlijk|actually)\b[\s,:]*)*", re.IGNORECASE
+    r"^[\s,:;.!\-–]*(?:(?:dat|that|is|was|eigenlijk|actually|helemaal|quite|entirely)\b[\s,:;.!\-–]*)*",
+    re.IGNORECASE,
 )
 
 
@@ -56,12 +58,34 @@ _WHICH_QUESTION = re.compile(
     r"[\s,:]*",
     re.IGNORECASE,
 )
+# "[ik zei net dat] iedereen het eens is, maar dat klopt niet helemaal. Eén bestuur ...":
+# a first sentence that only says the earlier words were wrong; the new words follow it.
+_WAS_WRONG = re.compile(
+    r"^[^.!?;:]{0,240}?\b(?:"
+    r"klopte?\s+(?:eigenlijk\s+|toch\s+|dus\s+|ook\s+)?niet"
+    r"|(?:is|was)\s+(?:eigenlijk\s+|toch\s+)?niet\s+(?:helemaal\s+|echt\s+|zo\s+)?"
+    r"(?:waar|juist|correct|goed|terecht)"
+    r"|(?:isn't|wasn't|is\s+not|was\s+not|not)\s+(?:quite\s+|entirely\s+|really\s+|exactly\s+)?"
+    r"(?:right|true|correct|accurate|fair|the\s+case)"
+    r")\b[^.!?;:]{0,60}[.!?;:]\s+(?=\S)",
+    re.IGNORECASE,
+)
 _NOT_THAT = re.compile(r"^(?:niet|not)\b.*?(?::|\bmaar\b|\bbut\b)\s*(.+)$", re.I | re.S)
+
+
+def _past_what_was_wrong(rest: str) -> str:
+    """The words after a first sentence that only says the earlier words were wrong
+    ("iedereen het eens is, maar dat klopt niet helemaal. Eén bestuur ..." → "Eén bestuur
+    ..."); `rest` itself when there is no such sentence or too little after it."""
+    match = _WAS_WRONG.match(rest)
+    after = rest[match.end() :].strip() if match else ""
+    return after if len(after.split()) >= MIN_CORRECTION_WORDS else rest
 
 
 def _instead(rest: str) -> str:
     """The new words after "ik bedoelde niet dat X: Y" (Y); "" when what is left only
     says what was not meant, so the user's whole message is kept instead."""
+    rest = _past_what_was_wrong(rest)
     if re.match(r"(?:niet|not)\b", rest, re.IGNORECASE):
         match = _NOT_THAT.match(rest)
         return match.group(1).strip() if match else ""
@@ -79,14 +103,26 @@ class MessageReader:
         vectors: np.ndarray | None = None,
         topic: Topic | None = None,
         model: LinearModel | None = None,
+        view: Embeddings | None = None,
+        view_vectors: np.ndarray | None = None,
     ) -> None:
+        """`vectors` are the training texts' query vectors (rows in `bank.texts` order);
+        `view` is the optional second encoder (`second_view`) and `view_vectors` its
+        vectors of the same texts. A `model` trained earlier with the same view is used
+        as it is."""
         self.bank = bank
         self.commands = commands
         self.topic: Topic = topic or (lambda text: True)
         self.model = model
+        self.view = view
         if model is None and vectors is not None and len(vectors) == len(bank.texts):
+            if view is not None and (view_vectors is None or len(view_vectors) != len(vectors)):
+                self.view = None  # no vectors of the training texts: train on the first view
             self.model = train(
-                self._samples(np.asarray(vectors, dtype=np.float32)),
+                self._samples(
+                    np.asarray(vectors, dtype=np.float32),
+                    None if self.view is None else np.asarray(view_vectors, dtype=np.float32),
+                ),
                 bank.tuning.ridge,
                 bank.tuning.class_power,
             )
@@ -100,15 +136,30 @@ class MessageReader:
         v = np.asarray(vector, dtype=np.float32)
         return v / max(float(np.linalg.norm(v)), 1e-9)
 
-    def intent_features(self, text: str, vector: np.ndarray, phase: str) -> np.ndarray:
+    def _views(self, vector: np.ndarray, second: np.ndarray | None) -> list[np.ndarray]:
+        if second is None:
+            return [self._unit(vector)]
+        return [self._unit(vector), self.bank.tuning.view_weight * self._unit(second)]
+
+    def intent_features(
+        self, text: str, vector: np.ndarray, phase: str, second: np.ndarray | None = None
+    ) -> np.ndarray:
         form = form_features(text, phase, self.commands, self.bank, self.topic(text))
-        return np.concatenate([self._unit(vector), self.bank.tuning.form_weight * form])
+        return np.concatenate([*self._views(vector, second), self.bank.tuning.form_weight * form])
 
-    def signal_features(self, text: str, vector: np.ndarray) -> np.ndarray:
+    def signal_features(
+        self, text: str, vector: np.ndarray, second: np.ndarray | None = None
+    ) -> np.ndarray:
         cues = signal_cues(text, self.bank)
-        return np.concatenate([self._unit(vector), self.bank.tuning.cue_weight * cues])
+        return np.concatenate([*self._views(vector, second), self.bank.tuning.cue_weight * cues])
 
-    def _samples(self, vectors: np.ndarray) -> list[Sample]:
+    def second_vector(self, text: str) -> np.ndarray | None:
+        """The second view's vector of a message (the one extra embedding of a turn)."""
+        if self.view is None:
+            return None
+        return np.asarray(self.view.embed_query(text), dtype=np.float32)
+
+    def _samples(self, vectors: np.ndarray, second: np.ndarray | None = None) -> list[Sample]:
         """Every training text with its labels; a per-label example's other signals are
         unknown unless its intent says nothing about the situation."""
         row = {text: i for i, text in enumerate(self.bank.texts)}
@@ -120,15 +171,19 @@ class MessageReader:
             labelled += [(t, "question", "answer", (signal,)) for t in texts]
         labelled += [(t, "question", "answer", ()) for t in self.bank.neutral]
         labelled += [(u.text, u.phase, u.intent, u.signals) for u in self.bank.utterances]
-        return [
-            Sample(
-                self.intent_features(text, vectors[row[text]], phase),
-                self.signal_features(text, vectors[row[text]]),
-                intent,
-                signals,
+        samples = []
+        for text, phase, intent, signals in labelled:
+            i = row[text]
+            other = None if second is None else second[i]
+            samples.append(
+                Sample(
+                    self.intent_features(text, vectors[i], phase, other),
+                    self.signal_features(text, vectors[i], other),
+                    intent,
+                    signals,
+                )
             )
-            for text, phase, intent, signals in labelled
-        ]
+        return samples
 
     # -- reading ----------------------------------------------------------------------
     def read(
@@ -172,12 +227,19 @@ class MessageReader:
         sarcasm = self._marker("sarcasm", text) and intent in ("answer", "emotion")
         if sarcasm:
             signals = tuple((sig, v) for sig, v in signals if sig != "going_well")
+        emotion = self._emotion(text, intent, signals)
+        if emotion == "relief" and not self._tired(text):
+            # "ik ben vooral opgelucht; vorig jaar stond alles op springen": relief in the
+            # user's own words, and no word of tiredness, is no reading of fatigue
+            signals = tuple((s, v) for s, v in signals if s != "fatigue")
+            if confident is not None:
+                confident = tuple(s for s in confident if s != "fatigue")
         return Understanding(
             intent=intent,
             signals=signals,
             question=question,
             answer_part=rest,
-            emotion=self._emotion(text, intent, signals),
+            emotion=emotion,
             sarcasm=sarcasm,
             contradiction=self._marker("contradiction", text) and not sarcasm,
             intent_scores=scores,
@@ -194,7 +256,8 @@ class MessageReader:
     ) -> tuple[str, tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]:
         assert self.model is not None
         tuning = self.bank.tuning
-        raw = self.model.intent_scores(self.intent_features(text, vector, phase))
+        second = self.second_vector(text)
+        raw = self.model.intent_scores(self.intent_features(text, vector, phase, second))
         raw = raw + tuning.nudge_weight * intent_nudges(text, phase, self.commands, self.bank)
         raw[INTENTS.index("answer")] += tuning.answer_bias
         if len(text.split()) < MIN_CORRECTION_WORDS or not self._takes_back(text, phase):
@@ -211,7 +274,7 @@ class MessageReader:
         scores = tuple(sorted(zip(INTENTS, map(float, raw), strict=True), key=lambda kv: -kv[1]))
         if intent in NO_SIGNALS:
             return intent, scores, ()
-        sig = self.model.signal_scores(self.signal_features(text, vector))
+        sig = self.model.signal_scores(self.signal_features(text, vector, second))
         for signal in decided_signals(text, self.bank):
             j = SIGNALS.index(signal)
             sig[j] = max(float(sig[j]), tuning.reflect_threshold)
@@ -221,6 +284,12 @@ class MessageReader:
             key=lambda kv: -kv[1],
         )
         found = tuple((s, v) for s, v in ranked if v >= tuning.signal_threshold)
+        if found and found[0][0] != "going_well":
+            # below a problem it outranks, a faint "it goes well" is mostly the words of a
+            # complaint ("het commitment daalt"); praising that hurts more than missing it
+            found = tuple(
+                (s, v) for s, v in found if s != "going_well" or v >= tuning.praise_threshold
+            )
         mixed = intent in MIXED and bool(ranked)
         if not found and mixed and ranked[0][1] >= tuning.mixed_signal_threshold:
             found = (ranked[0],)  # "Nee, ik bedoelde niet X maar Y: ..." says less of the situation
@@ -265,6 +334,12 @@ class MessageReader:
     def _marker(self, name: str, text: str) -> bool:
         pattern = self.bank.markers.get(name)
         return bool(pattern and pattern.search(text[:4000]))
+
+    def _tired(self, text: str) -> bool:
+        """Whether the message itself says tiredness or a heavy load (a fatigue cue)."""
+        return self._marker("fatigue", text) or bool(
+            signal_cues(text, self.bank)[SIGNALS.index("fatigue")] > 0
+        )
 
     def _emotion(
         self, text: str, intent: str, signals: tuple[tuple[str, float], ...]
