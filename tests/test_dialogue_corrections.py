@@ -171,3 +171,27 @@ def test_a_short_command_in_a_sentence_still_steers() -> None:
     c.say("Afspraken genoeg, maar wij betalen vooral mee.", understanding=u("answer", "money"))
     c.say("Kunnen we door naar de volgende vraag?", understanding=u("command"))
     assert c.state.question_index == 1
+
+
+def test_scores_typed_at_a_follow_up_are_not_kept_as_its_answer() -> None:
+    c = Conversation()
+    c.say(INTAKE)
+    while c.state.question_index < 2:
+        c.say("overslaan")
+    c.say("Het commitment is er op papier, maar de voortgang is nul.", understanding=u())
+    assert c.state.phase == "followup"
+    c.say("commitment 3, voortgang 1, resultaat 2", understanding=u())
+    assert c.state.phase == "actions"
+    assert not any("resultaat 2" in a.text for a in c.state.answers)
+    assert c.state.answer_to(2) is not None  # the central answer stays
+
+
+def test_scores_given_as_the_answer_to_question_3_are_its_answer() -> None:
+    c = Conversation()
+    c.say(INTAKE)
+    while c.state.question_index < 2:
+        c.say("overslaan")
+    assert c.state.phase == "question"
+    c.say("commitment 3, voortgang 1, resultaat 2", understanding=u())
+    q3 = c.state.answer_to(2)
+    assert c.state.phase == "actions" and q3 is not None and "voortgang 1" in q3.text

@@ -515,8 +515,10 @@ def on_to_actions(t: Turn) -> Result:
     """Ratings complete (or the balance skipped): name the balance and suggest grounded actions."""
     state = t.state
     if state.phase in ("question", "followup"):  # scores given as the answer to the last question
-        slot = state.pending_followup if state.phase == "followup" else None
-        state = _record(state, _answer_of(t, slot))
+        if state.phase == "question":
+            # they answer "how do you keep the balance?"; a follow-up ("which unspoken
+            # opinions ...?") they leave unanswered, and the summary shows no scores as its answer
+            state = _record(state, _answer_of(t, None))
         t.say("ratings_as_answer")
     if t.plan.ratings is not None:
         ratings = t.plan.ratings.merged(state.ratings)
