@@ -52,10 +52,14 @@ def real_index_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Built once per test session (the slow part); tests that change it work on a copy.
     """
     from coach.index import ingest
+    from coach.service import build_coach
     from coach.settings import Settings
 
     home = tmp_path_factory.mktemp("real-index") / "coach-home"
     ingest(Settings(home=home))
+    # Train the message reader once here: it is kept in index/reader/, so every copy of
+    # this home (each served app, each CLI run) loads it instead of training it again.
+    build_coach(Settings(home=home))
     shared = os.environ.get("COACH_TEST_INDEX_OUT")
     if shared:  # `make test` hands this index on to `coach eval run`, which then embeds nothing
         target = Path(shared)
