@@ -49,9 +49,15 @@ def is_phrase(text: str, lists: WordLists) -> bool:
     return normalize(text) in _phrase_set(lists)
 
 
+def phrase_at(low_text: str, phrase: str) -> int | None:
+    """Where `phrase` first occurs in `low_text` as whole words (None: nowhere)."""
+    match = re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", low_text)
+    return match.start() if match else None
+
+
 def phrase_in(low_text: str, phrase: str) -> bool:
     """True when `phrase` occurs in `low_text` as whole words."""
-    return re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", low_text) is not None
+    return phrase_at(low_text, phrase) is not None
 
 
 def match_command(text: str, commands: CommandsFile) -> str | None:
@@ -496,11 +502,10 @@ def command_words_in(text: str, commands: CommandsFile) -> int | None:
     """How many words come before the first command phrase of a sentence (None: none)."""
     low = normalize(text)
     starts = [
-        match.start()
+        start
         for lists in commands.command_phrases.values()
         for p in lists.all()
-        if normalize(p)
-        and (match := re.search(rf"(?<!\w){re.escape(normalize(p).lower())}(?!\w)", low))
+        if normalize(p) and (start := phrase_at(low, normalize(p))) is not None
     ]
     return len(low[: min(starts)].split()) if starts else None
 

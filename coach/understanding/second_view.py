@@ -153,9 +153,6 @@ class MiniLMView(Embeddings):
         return self.vectors(texts)
 
 
-VIEWS = ("minilm", "none")
-
-
 @functools.cache
 def _minilm() -> MiniLMView | None:
     try:
